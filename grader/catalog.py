@@ -1,0 +1,159 @@
+"""The course catalog: chapters and exercises, read from ``catalog.toml``.
+
+Everything else (CLI, checks, reports, notebooks) asks this module; it imports nothing heavy so
+``grader --help`` and ``grader list`` stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    chapter: str
+    signature: str
+    points: float
+    from_scratch: bool
+    time_budget: float
+    hint_en: str
+    hint_zh: str
+
+    @property
+    def qualname(self) -> str:
+        """The report name, exactly ``chapterNN.<exercise>``."""
+        return f"{self.chapter}.{self.name}"
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        """Parameter names from the signature, for messages: ``corr2d(X, K)`` -> (X, K)."""
+        inside = self.signature.partition("(")[2].rpartition(")")[0]
+        names, depth, current = [], 0, ""
+        for ch in inside + ",":
+            if ch == "," and depth == 0:
+                if current.strip():
+                    names.append(current.split("=")[0].strip())
+                current = ""
+                continue
+            depth += ch in "([" and 1 or (ch in ")]" and -1 or 0)
+            current += ch
+        return tuple(names)
+
+    def hint(self, lang: str) -> str:
+        return self.hint_zh if lang == "zh" else self.hint_en
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    id: str
+    module: str
+    check: str
+    title_en: str
+    title_zh: str
+    exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.module}.py"
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def exercise(self, name: str) -> Exercise:
+        for ex in self.exercises:
+            if ex.name == name:
+                return ex
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    chapters: tuple[Chapter, ...]
+
+    def chapter(self, key: str | int) -> Chapter:
+        for ch in self.chapters:
+            if str(key) in (ch.id, str(ch.number), ch.module):
+                return ch
+        raise KeyError(key)
+
+    def exercises(self) -> list[Exercise]:
+        return [ex for ch in self.chapters for ex in ch.exercises]
+
+    def exercise(self, qualname: str) -> Exercise:
+        chapter, _, name = qualname.partition(".")
+        return self.chapter(chapter).exercise(name)
+
+    def resolve(self, targets: list[str] | tuple[str, ...]) -> list[Exercise]:
+        """Turn CLI targets into exercises, in course order, without duplicates.
+
+        A target is ``all``, ``chapter21`` or ``21``, or ``chapter21.corr2d_multi_in`` (also
+        ``21.corr2d_multi_in``). Raises ``TargetError`` naming the bad target and the valid ones.
+        """
+        wanted: set[str] = set()
+        for target in targets or ["all"]:
+            wanted.update(ex.qualname for ex in self._resolve_one(target))
+        return [ex for ex in self.exercises() if ex.qualname in wanted]
+
+    def _resolve_one(self, target: str) -> list[Exercise]:
+        target = target.strip()
+        if target == "all":
+            return self.exercises()
+        head, dot, name = target.partition(".")
+        if re.fullmatch(r"\d+", head):
+            head = f"chapter{head}"
+        try:
+            chapter = self.chapter(head)
+        except KeyError:
+            raise TargetError(target, self) from None
+        if not dot:
+            return list(chapter.exercises)
+        try:
+            return [chapter.exercise(name)]
+        except KeyError:
+            raise TargetError(target, self, chapter) from None
+
+
+class TargetError(ValueError):
+    def __init__(self, target: str, catalog: Catalog, chapter: Chapter | None = None):
+        if chapter is None:
+            valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
+            super().__init__(f"unknown target {target!r}; valid targets: {valid}, "
+                             "or chapterNN.<exercise>")
+        else:
+            names = ", ".join(ex.name for ex in chapter.exercises)
+            super().__init__(f"{chapter.id} has no exercise named {target.partition('.')[2]!r}; "
+                             f"its exercises: {names}")
+
+
+@lru_cache(maxsize=1)
+def load() -> Catalog:
+    raw = tomllib.loads(resources.files("grader").joinpath("catalog.toml").read_text("utf-8"))
+    chapters = []
+    for ch in raw["chapter"]:
+        exercises = tuple(
+            Exercise(
+                name=ex["name"],
+                chapter=ch["id"],
+                signature=ex["signature"],
+                points=float(ex["points"]),
+                from_scratch=bool(ex["from_scratch"]),
+                time_budget=float(ex["time_budget"]),
+                hint_en=ex["hint_en"],
+                hint_zh=ex["hint_zh"],
+            )
+            for ex in ch.get("exercise", [])
+        )
+        chapters.append(Chapter(number=int(ch["number"]), id=ch["id"], module=ch["module"],
+                                check=ch["check"], title_en=ch["title_en"],
+                                title_zh=ch["title_zh"], exercises=exercises))
+    return Catalog(tuple(chapters))

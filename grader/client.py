@@ -1,0 +1,373 @@
+"""The verdict side of the boundary: start the learner's worker, send it calls, survive it.
+
+``Worker`` owns the process: it starts it (early, so it imports torch while the grader does),
+sends one request at a time, and turns a hang into ``WorkerTimeout`` and a death into
+``WorkerDied``; the next request starts a fresh worker. ``Learner`` is what checks use: it calls
+the current exercise's function in the worker and turns every reply into a value or a ``Verdict``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from grader import outcomes, wire
+
+READY_TIMEOUT = 180.0  # importing torch on a cold, busy machine
+IMPORT_TIMEOUT = 30.0  # a learner module's top-level code
+OUTPUT_KEEP = 16_384  # bytes of learner output kept (head and tail)
+
+# The worker must find the grader package even when it is not installed; the learner's folder is
+# put before it on sys.path, and ``-I`` keeps the current directory and PYTHON* variables out.
+_BOOT = ("import sys; sys.path.append({root!r}); from grader.worker import main; main()")
+
+
+class WorkerTimeout(Exception):
+    pass
+
+
+class WorkerDied(Exception):
+    def __init__(self, returncode: int | None, output: str) -> None:
+        super().__init__(returncode)
+        self.returncode = returncode
+        self.output = output
+
+
+class Output:
+    """Learner output, drained from the worker's pipe: the first and the last OUTPUT_KEEP bytes,
+    so a flood costs neither memory nor a stuck pipe."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def feed(self, chunk: bytes) -> None:
+        with self.lock:
+            self.total += len(chunk)
+            room = OUTPUT_KEEP - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+                chunk = chunk[room:]
+            if chunk:
+                self.tail += chunk
+                del self.tail[:-OUTPUT_KEEP]
+
+    def since(self, mark: int, limit: int = 2000) -> str:
+        """What was printed after byte ``mark`` (best effort), cut to ``limit`` characters."""
+        with self.lock:
+            joined = bytes(self.head) + bytes(self.tail)
+            skipped = self.total - len(joined)
+            start = max(0, mark - skipped) if mark > len(self.head) else mark
+            text = joined[start:].decode("utf-8", "replace")
+        if len(text) > limit:
+            text = text[: limit // 2] + "\n… (output cut) …\n" + text[-limit // 2:]
+        return text
+
+
+class Worker:
+    def __init__(self, folder: str | os.PathLike, *, sources: dict | None = None,
+                 memory_limit_mb: int | None = None) -> None:
+        self.folder = str(Path(folder).resolve())
+        self.sources = sources
+        self.memory_limit_mb = memory_limit_mb
+        self.proc: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+        self.ready = False
+        self.cuda = False
+        self.generation = 0  # bumps on every (re)start: loaded modules are per generation
+        self.output = Output()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Spawn the worker without waiting for it (it imports torch meanwhile)."""
+        parent, child = socket.socketpair()
+        root = str(Path(__file__).resolve().parent.parent)
+        cmd = [sys.executable, "-I", "-c", _BOOT.format(root=root), str(child.fileno()),
+               self.folder]
+        if self.sources is not None:
+            cmd.append("--sources")
+        limit = self.memory_limit_mb
+
+        def preexec() -> None:  # runs in the child, before exec
+            if limit:
+                import resource
+
+                soft = limit * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_DATA, (soft, soft))
+
+        self.proc = subprocess.Popen(
+            cmd, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
+            preexec_fn=preexec if limit else None)
+        child.close()
+        self.conn = Connection(parent.detach())
+        if self.sources is not None:
+            self.conn.send_bytes(pickle.dumps(self.sources))
+        self.ready = False
+        self.generation += 1
+        threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
+
+    def _drain(self, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None
+        while True:
+            chunk = proc.stdout.read1(65536) if hasattr(proc.stdout, "read1") else \
+                proc.stdout.read(65536)
+            if not chunk:
+                break
+            self.output.feed(chunk)
+
+    def ensure_ready(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        if not self.ready:
+            reply = self._receive(READY_TIMEOUT)
+            if reply.get("status") != "ready":
+                raise WorkerDied(self.proc.poll(), self.output.since(0))
+            self.ready = True
+            self.cuda = bool(reply.get("cuda"))
+
+    def request(self, msg: dict, timeout: float) -> dict:
+        self.ensure_ready()
+        assert self.conn is not None
+        try:
+            self.conn.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, EOFError):
+            self._died()
+        return self._receive(timeout)
+
+    def _receive(self, timeout: float) -> dict:
+        assert self.conn is not None
+        try:
+            if not self.conn.poll(timeout):
+                self.kill()
+                raise WorkerTimeout()
+            raw = self.conn.recv_bytes()
+        except (EOFError, OSError):
+            self._died()
+        try:
+            reply = wire.loads_plain(raw)
+        except Exception:  # not plain data: the learner's process is not talking our protocol
+            self.kill()
+            raise WorkerDied(None, "the worker sent something that is not plain data") from None
+        if not isinstance(reply, dict):
+            self.kill()
+            raise WorkerDied(None, "the worker sent a malformed reply")
+        return reply
+
+    def _died(self) -> None:
+        proc = self.proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._close()
+        time.sleep(0.05)  # let the drain thread take the last output
+        raise WorkerDied(code, self.output.since(0))
+
+    def kill(self) -> None:
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._close()
+
+    def _close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+        self.conn = None
+        self.proc = None
+        self.ready = False
+
+    def close(self) -> None:
+        self.kill()
+
+
+def describe_exit(code: int | None) -> tuple[str, str]:
+    """(English, Chinese) words for how the worker ended."""
+    if code is None:
+        return "it stopped answering", "它不再响应"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return (f"it was killed by {name}", f"它被信号 {name} 终止")
+    return f"it exited with status {code}", f"它以状态码 {code} 退出"
+
+
+class Learner:
+    """The learner's code as a check sees it. The plugin sets ``exercise`` before each test."""
+
+    def __init__(self, worker: Worker, catalog: Any, device: str = "cpu") -> None:
+        self.worker = worker
+        self.catalog = catalog
+        self.device = device
+        self.exercise: Any = None
+        self._fatal: dict[str, outcomes.Verdict] = {}
+        self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
+
+    # -- what checks call ---------------------------------------------------------------------
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the current exercise's function with these arguments; return its result.
+
+        Raises a Verdict when it raises, hangs, crashes, uses a forbidden operator, or modifies
+        an input tensor."""
+        return self._request("call", args, kwargs)
+
+    def new(self, *args: Any, **kwargs: Any) -> tuple[wire.Handle, Any]:
+        """Instantiate the current exercise's class in the worker: (handle, description)."""
+        return self._request("new", args, kwargs)
+
+    def method(self, handle: wire.Handle, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._request("method", args, kwargs, handle=handle, method=method)
+
+    def probe(self, probe: str, *args: Any, handle: wire.Handle | None = None,
+              **kwargs: Any) -> Any:
+        """Run grader code (``grader.probes.REGISTRY[probe]``) on the learner's object inside
+        the worker, e.g. to set parameters and backpropagate through the learner's module."""
+        return self._request("probe", args, kwargs, handle=handle, probe=probe)
+
+    # -- machinery ----------------------------------------------------------------------------
+    @property
+    def _chapter(self) -> Any:
+        return self.catalog.chapter(self.exercise.chapter)
+
+    def _request(self, op: str, args: tuple, kwargs: dict, **extra: Any) -> Any:
+        ex = self.exercise
+        if ex.qualname in self._fatal:
+            raise self._fatal[ex.qualname]
+        call = self._call_text(op, extra)
+        try:
+            self._load(self._chapter.module)
+            msg = {"op": op, "module": self._chapter.module, "name": ex.name,
+                   "args": wire.encode(tuple(args)), "kwargs": wire.encode(kwargs),
+                   "scratch": ex.from_scratch, "return_args": op != "new", **extra}
+            if extra.get("handle") is not None:
+                msg["handle"] = extra["handle"].id
+            mark = self.worker.output.total
+            try:
+                reply = self.worker.request(msg, ex.time_budget)
+            except WorkerTimeout:
+                raise outcomes.LearnerTimeout(
+                    "timeout", call=call, seconds=ex.time_budget,
+                    inputs=self._inputs(args, kwargs),
+                    output=self.worker.output.since(mark)) from None
+            except WorkerDied as died:
+                en, zh = describe_exit(died.returncode)
+                raise outcomes.LearnerCrashed(
+                    "crashed", call=call, how_en=en, how_zh=zh,
+                    inputs=self._inputs(args, kwargs),
+                    output=self.worker.output.since(mark)) from None
+            return self._settle(reply, op, call, args, kwargs)
+        except outcomes.Verdict as verdict:
+            if verdict.fatal:
+                self._fatal[ex.qualname] = verdict
+            raise
+
+    def _load(self, module: str) -> None:
+        generation, failure = self._loaded.get(module, (-1, None))
+        if failure is not None:
+            raise failure
+        if generation == self.worker.generation and self.worker.proc is not None:
+            return
+        try:
+            reply = self.worker.request({"op": "load", "module": module}, IMPORT_TIMEOUT)
+        except WorkerTimeout:
+            failure = outcomes.LearnerTimeout("import_timeout", module=module,
+                                              seconds=IMPORT_TIMEOUT, output="")
+        except WorkerDied as died:
+            en, zh = describe_exit(died.returncode)
+            failure = outcomes.LearnerCrashed("import_crashed", module=module, how_en=en,
+                                              how_zh=zh, output=died.output[-2000:])
+        else:
+            status = reply.get("status")
+            if status == "ok":
+                self._loaded[module] = (self.worker.generation, None)
+                return
+            if status == "missing":
+                failure = outcomes.ImportFailed("missing_file", file=str(reply.get("what")),
+                                                folder=self.worker.folder)
+            else:
+                failure = outcomes.ImportFailed(
+                    "import_failed", module=module, type=str(reply.get("type")),
+                    message=str(reply.get("message")), traceback=str(reply.get("traceback")))
+        self._loaded[module] = (self.worker.generation, failure)
+        raise failure
+
+    def _settle(self, reply: dict, op: str, call: str, args: tuple, kwargs: dict) -> Any:
+        status = reply.get("status")
+        inputs = self._inputs(args, kwargs)
+        if status == "ok":
+            if op != "new" and "args_after" in reply:
+                self._check_unmodified(call, args, kwargs, wire.decode(reply["args_after"]))
+            value = wire.decode(reply.get("value"))
+            if op == "new":
+                hid, type_name = reply.get("handle")
+                return wire.Handle(int(hid), str(type_name)), value
+            return value
+        if status == "not_implemented":
+            raise outcomes.NotStarted("not_started", name=self.exercise.name)
+        if status == "forbidden":
+            raise outcomes.Forbidden("forbidden", name=self.exercise.name,
+                                     op=str(reply.get("call")), where=str(reply.get("where")))
+        if status == "missing":
+            raise outcomes.ImportFailed("missing_name", name=self.exercise.name,
+                                        file=self._chapter.filename)
+        if status in ("raised", "import_failed"):
+            raise outcomes.LearnerRaised(
+                "raised", call=call, type=str(reply.get("type")),
+                message=str(reply.get("message")), traceback=str(reply.get("traceback")),
+                inputs=inputs)
+        raise outcomes.InternalError(f"unexpected worker reply {status!r}")
+
+    def _check_unmodified(self, call: str, args: tuple, kwargs: dict, after: Any) -> None:
+        import torch
+
+        if not isinstance(after, tuple) or len(after) != 2:
+            raise outcomes.InternalError("worker did not return the arguments")
+        names = self._arg_names(args, kwargs)
+        before_flat = list(args) + list(kwargs.values())
+        after_flat = list(after[0]) + list(after[1].values())
+        for name, b, a in zip(names, before_flat, after_flat):
+            if isinstance(b, torch.Tensor):
+                same = (isinstance(a, torch.Tensor) and a.shape == b.shape
+                        and a.dtype == b.dtype
+                        and torch.equal(a.detach().cpu(), b.detach().cpu()))
+                if not same:
+                    raise outcomes.Mismatch("mutated_input", call=call, arg=name,
+                                            inputs=self._inputs(args, kwargs))
+
+    def _arg_names(self, args: tuple, kwargs: dict) -> list[str]:
+        names = list(self.exercise.arg_names)
+        positional = [names[i] if i < len(names) else f"arg{i + 1}" for i in range(len(args))]
+        return positional + list(kwargs)
+
+    def _inputs(self, args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
+        return list(zip(self._arg_names(args, kwargs), list(args) + list(kwargs.values())))
+
+    def _call_text(self, op: str, extra: dict) -> str:
+        if op == "method":
+            return f"{self.exercise.name}.{extra['method']}(…)"
+        return self.exercise.signature.split("(")[0] + "(…)"

@@ -1,0 +1,222 @@
+"""Comparing a learner's result with the expected one, and saying what differs.
+
+Checks call ``expect_tensor`` (or ``expect_equal`` for plain values). Comparison happens in
+float64 with float32-level tolerance scaled to the size of the values: an element passes when
+``|actual - expected| <= RTOL * (|expected| + scale) + ATOL``, where ``scale`` is what the
+values were computed from (for a correlation, the correlation of the absolute values; by default
+the largest expected magnitude). A correct float32 result always passes; a wrong one differs by
+far more.
+
+The failure message puts the shape first, then the smallest failing input, both tensors, and
+the largest difference; when the result equals what a known mistake produces on the same input,
+it says so in one sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grader.messages import t
+from grader.outcomes import Mismatch
+
+RTOL = 2e-5
+ATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """What a known mistake would return on this input, and the sentence that explains it."""
+
+    value: Any
+    en: str
+    zh: str
+
+
+def _device_of(x: Any) -> str:
+    return getattr(x, "_grader_device", None) or str(x.device)
+
+
+def close(actual: Any, expected: Any, scale: Any = None) -> bool:
+    """True when ``actual`` equals ``expected`` within the tolerance (same shape required)."""
+    import torch
+
+    if not isinstance(actual, torch.Tensor) or tuple(actual.shape) != tuple(expected.shape):
+        return False
+    if actual.dtype.is_complex or actual.dtype == torch.bool:
+        return False
+    a = actual.detach().to("cpu", torch.float64)
+    e = expected.detach().to("cpu", torch.float64)
+    if not bool(torch.isfinite(a).all()):
+        return bool(torch.equal(a.nan_to_num(), e.nan_to_num())) and \
+            bool((a.isnan() == e.isnan()).all())
+    return bool((a - e).abs().le(_tolerance(e, scale)).all())
+
+
+def _tolerance(e: Any, scale: Any) -> Any:
+    import torch
+
+    if scale is None:
+        scale = max(1.0, float(e.abs().max())) if e.numel() else 1.0
+    if isinstance(scale, torch.Tensor):
+        scale = scale.detach().to("cpu", torch.float64)
+    return RTOL * (e.abs() + scale) + ATOL
+
+
+def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
+                  scale: Any = None, shape_why: tuple[str, str] | None = None,
+                  mistakes: tuple[Mistake, ...] | list[Mistake] = (),
+                  device: str | None = None, floating: bool = True) -> None:
+    """Raise ``Mismatch`` unless ``actual`` is a tensor equal to ``expected``.
+
+    ``device``: the device the inputs were on (default: ``expected``'s). ``shape_why``: one
+    sentence (English, Chinese) that explains the expected shape.
+    """
+    import torch
+
+    data: dict[str, Any] = {"call": call, "inputs": inputs, "expected": expected,
+                            "actual": actual}
+
+    def fail(reason: str, **params: Any) -> None:
+        diagnosis = _diagnose(actual, mistakes)
+        raise Mismatch("mismatch", reason=reason, params=params, diagnosis=diagnosis,
+                       shape_why=shape_why if reason == "mm.shape" else None, **data)
+
+    if not isinstance(actual, torch.Tensor):
+        fail("mm.not_tensor", got=_type_name(actual))
+    want_device = device or str(expected.device)
+    if _device_of(actual) != want_device:
+        fail("mm.device", got=_device_of(actual), expected=want_device)
+    if tuple(actual.shape) != tuple(expected.shape):
+        fail("mm.shape", expected=tuple(expected.shape), got=tuple(actual.shape))
+    if floating and not actual.dtype.is_floating_point:
+        fail("mm.dtype_float", got=str(actual.dtype).removeprefix("torch."))
+    a = actual.detach().to("cpu", torch.float64)
+    e = expected.detach().to("cpu", torch.float64)
+    if not bool(torch.isfinite(a).all()) and bool(torch.isfinite(e).all()):
+        fail("mm.nonfinite")
+    if not close(actual, expected, scale):
+        diff = (a - e).abs().nan_to_num(nan=float("inf"))
+        flat = int(diff.reshape(-1).argmax()) if diff.numel() else 0
+        index = tuple(int(i) for i in _unravel(flat, tuple(e.shape)))
+        fail("mm.values", diff=float(diff.reshape(-1)[flat]) if diff.numel() else 0.0,
+             index=index)
+
+
+def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
+                 why: tuple[str, str] | None = None) -> None:
+    """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals ``expected``
+    with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``."""
+    if not plain_equal(actual, expected):
+        raise Mismatch("mismatch", reason="mm.value",
+                       params={"expected": expected, "got": actual}, diagnosis=None,
+                       shape_why=why, call=call, inputs=inputs, expected=None, actual=None)
+
+
+def plain_equal(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, (tuple, list)):
+        return (type(actual) is type(expected) and len(actual) == len(expected)
+                and all(plain_equal(a, e) for a, e in zip(actual, expected)))
+    if isinstance(expected, dict):
+        return (isinstance(actual, dict) and set(actual) == set(expected)
+                and all(plain_equal(actual[k], expected[k]) for k in expected))
+    if isinstance(expected, bool) or expected is None:
+        return actual is expected
+    if isinstance(expected, int):
+        return type(actual) is int and actual == expected
+    if isinstance(expected, float):
+        return (type(actual) in (int, float)
+                and abs(actual - expected) <= RTOL * (abs(expected) + 1.0))
+    if isinstance(expected, str):
+        return isinstance(actual, str) and actual == expected
+    raise TypeError(f"plain_equal does not compare {type(expected).__name__}")
+
+
+def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
+    for mistake in mistakes:
+        try:
+            if close(actual, mistake.value):
+                return (mistake.en, mistake.zh)
+        except Exception:
+            continue
+    return None
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:
+    out = []
+    for size in reversed(shape):
+        out.append(flat % size if size else 0)
+        flat //= size if size else 1
+    return list(reversed(out))
+
+
+def _type_name(x: Any) -> str:
+    from grader.wire import Opaque
+
+    if isinstance(x, Opaque):
+        return x.type_name
+    if x is None:
+        return "None"
+    kind = type(x)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def format_value(x: Any, indent: str = "    ") -> str:
+    """A compact, readable value: tensors as nested lists with shape and dtype."""
+    import numpy as np
+
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        torch = None
+    if torch is not None and isinstance(x, torch.Tensor):
+        head = f"tensor of shape {tuple(x.shape)}, {str(x.dtype).removeprefix('torch.')}"
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        arr = x.detach().cpu().numpy()
+        body = _array_text(arr, indent)
+        return f"{body}   ({head})" if "\n" not in body else f"({head})\n{indent}{body}"
+    if isinstance(x, np.ndarray):
+        return f"{_array_text(x, indent)}   (numpy.ndarray of shape {x.shape}, not a tensor)"
+    text = repr(x)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _array_text(arr: Any, indent: str) -> str:
+    import numpy as np
+
+    if arr.size > 400:
+        return (f"[{arr.size} values, min {arr.min():.4g}, max {arr.max():.4g}, "
+                f"first {np.array2string(arr.reshape(-1)[:8], precision=4, separator=', ')}]")
+    text = np.array2string(arr, precision=4, separator=", ", suppress_small=True,
+                           max_line_width=100, threshold=400, floatmode="maxprec")
+    return text.replace("\n", "\n" + indent)
+
+
+def format_inputs(inputs: list[tuple[str, Any]] | None, lang: str) -> str:
+    if not inputs:
+        return "  " + t("mm.no_input", lang) + "\n"
+    return "".join(f"  {name} = {format_value(value)}\n" for name, value in inputs)
+
+
+def render_mismatch(m: Mismatch, lang: str) -> str:
+    d = m.data
+    lines = [t("mm.wrong", lang, call=d["call"])]
+    reason = t(d["reason"], lang, **d["params"])
+    if d.get("shape_why"):
+        en, zh = d["shape_why"]
+        reason += ": " + (zh if lang == "zh" else en)
+    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
+    lines.append(t("mm.input", lang))
+    lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
+    if d.get("expected") is not None:
+        lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'])}")
+        lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'])}")
+    if d["reason"] == "mm.values":
+        lines.append("  " + t("mm.largest", lang, **d["params"]))
+    if d.get("diagnosis"):
+        en, zh = d["diagnosis"]
+        lines.append(t("mm.diagnosis", lang, text=zh if lang == "zh" else en))
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""Renderers: the terminal report, results.json (Gradescope's format), and learner state.
+
+They read ``ExerciseResult``s and write; they never grade.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from grader import outcomes
+from grader.messages import t
+
+_STYLE = {
+    outcomes.PASSED: ("✓", "green"),
+    outcomes.FAILED: ("✗", "red"),
+    outcomes.ERROR: ("!", "red"),
+    outcomes.NOT_STARTED: ("·", "dim"),
+    outcomes.TIMEOUT: ("⏱", "yellow"),
+    outcomes.CRASHED: ("☠", "red"),
+    outcomes.FORBIDDEN: ("⊘", "magenta"),
+}
+
+
+def results_json(run: Any, lang: str) -> dict:
+    """Gradescope-compatible results: one test per exercise, ``name`` = chapterNN.<exercise>."""
+    tests = []
+    for r in run.results:
+        tests.append({
+            "name": r.qualname,
+            "score": r.score,
+            "max_score": r.exercise.points,
+            "status": "passed" if r.outcome == outcomes.PASSED else "failed",
+            "output": r.text(lang) or t("outcome.passed", lang),
+            "extra_data": {"outcome": r.outcome, "seconds": round(r.seconds, 3)},
+        })
+    return {
+        "score": sum(r.score for r in run.results),
+        "max_score": sum(r.exercise.points for r in run.results),
+        "execution_time": round(run.seconds, 3),
+        "tests": tests,
+    }
+
+
+def write_json(path: str | os.PathLike, data: dict) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def console(file: Any = None) -> Any:
+    from rich.console import Console
+
+    return Console(file=file or sys.stdout, highlight=False, soft_wrap=True,
+                   emoji=False, markup=False)
+
+
+def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None) -> None:
+    from rich.text import Text
+
+    con = console(out)
+    width = max((len(r.qualname) for r in run.results), default=10)
+    for r in run.results:
+        glyph, style = _STYLE[r.outcome]
+        line = Text()
+        line.append(f"{glyph} ", style=style)
+        line.append(r.qualname.ljust(width + 2))
+        line.append(t(f"outcome.{r.outcome}", lang).ljust(12), style=style + " bold")
+        line.append(f"{r.score:g}/{r.exercise.points:g}")
+        con.print(line)
+        text = r.text(lang)
+        if text and r.outcome != outcomes.NOT_STARTED:
+            con.print(Text("    " + text.replace("\n", "\n    "), style=""))
+    passed = sum(r.outcome == outcomes.PASSED for r in run.results)
+    con.print(Text(t("report.summary", lang, passed=passed, total=len(run.results),
+                     score=sum(r.score for r in run.results),
+                     max_score=sum(r.exercise.points for r in run.results),
+                     seconds=run.seconds), style="bold"))
+    if next_name:
+        con.print(Text(t("report.next", lang, name=next_name)))

@@ -1,0 +1,56 @@
+"""Hypothesis strategies every check draws from (one place, like minitorch's ``strategies``).
+
+Tensors are small (checks must feel instant and counterexamples must be readable), float32, and
+come in two flavours: integer-valued (exact arithmetic, readable, shrinks to zeros and ones) and
+general floats including negatives. Shapes include size-1 axes and kernels as large as the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+MAX_SIDE = 6
+
+
+def arrays(shape: tuple[int, ...], low: float = -10.0, high: float = 10.0) -> st.SearchStrategy:
+    """float32 tensors of ``shape``: integer-valued in [-4, 4] or floats in [low, high]."""
+    ints = hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))
+    floats = hnp.arrays(np.float32, shape, elements=st.floats(
+        low, high, width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False))
+    return st.one_of(ints, floats).map(lambda a: torch.from_numpy(a.astype(np.float32)))
+
+
+def tensors(shape: tuple[int, ...]) -> st.SearchStrategy:
+    return arrays(shape)
+
+
+@st.composite
+def shapes(draw: Any, ndim: int, min_side: int = 1, max_side: int = MAX_SIDE) -> tuple[int, ...]:
+    return tuple(draw(st.integers(min_side, max_side)) for _ in range(ndim))
+
+
+@st.composite
+def input_and_kernel(draw: Any, ndim: int = 2, max_side: int = MAX_SIDE,
+                     lead: tuple[int, ...] = (), kernel_lead: tuple[int, ...] | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """An input and a kernel that fits it on every axis (as large as the input included).
+
+    ``lead`` prefixes the input's shape (e.g. channels); ``kernel_lead`` the kernel's (defaults
+    to ``lead``)."""
+    n = draw(shapes(ndim, max_side=max_side))
+    k = tuple(draw(st.one_of(st.integers(1, side), st.just(side))) for side in n)
+    x = draw(arrays(tuple(lead) + n))
+    kern = draw(arrays(tuple(lead if kernel_lead is None else kernel_lead) + k))
+    return x, kern
+
+
+def place(x: Any, device: str) -> Any:
+    """Move a tensor (or a tuple of them) to the device being graded."""
+    if isinstance(x, tuple):
+        return tuple(place(v, device) for v in x)
+    return x.to(device) if isinstance(x, torch.Tensor) else x

@@ -1,0 +1,210 @@
+"""The learner's side of the boundary: a process that imports learner code and answers calls.
+
+Started by ``grader.client.Worker`` as ``python -I -m grader.worker FD FOLDER``. It imports torch
+once, puts the graded folder first on ``sys.path`` (so ``from chapter19_conv import corr2d`` inside
+chapter 20 resolves there and nowhere else), then serves requests on the socket FD until it closes.
+
+Nothing here decides a verdict. Replies are plain data (see ``grader.wire``); the verdict process
+compares them. Learner output goes to this process's stdout/stderr, which the client drains.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import sys
+import traceback
+import types
+from typing import Any
+
+_TIMEOUT_EXIT = 3
+
+
+class _Worker:
+    def __init__(self, folder: str, sources: dict[str, tuple[str, str]] | None = None) -> None:
+        self.folder = os.path.realpath(folder)
+        self.sources = sources or {}  # module name -> (source text, filename), e.g. notebooks
+        self.handles: dict[int, Any] = {}
+        self.modules: dict[str, types.ModuleType] = {}
+
+    # -- which frames are the learner's ---------------------------------------------------------
+    def is_learner_file(self, filename: str) -> bool:
+        if filename.startswith("<learner"):
+            return True
+        try:
+            return os.path.realpath(filename).startswith(self.folder + os.sep)
+        except (OSError, ValueError):
+            return False
+
+    def learner_traceback(self, exc: BaseException) -> str:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if self.is_learner_file(f.filename)]
+        for f in frames:
+            f.filename = os.path.basename(f.filename) if not f.filename.startswith("<") \
+                else f.filename
+        lines = traceback.format_list(frames)
+        if isinstance(exc, SyntaxError) and exc.filename and self.is_learner_file(exc.filename):
+            lines += traceback.format_exception_only(type(exc), exc)[:-1]
+        return "".join(lines)
+
+    def raised(self, exc: BaseException) -> dict:
+        try:
+            message = str(exc)
+        except Exception:
+            message = "<the exception's message could not be shown>"
+        if isinstance(exc, SystemExit):
+            message = f"sys.exit({exc.code!r}) was called"
+        from_learner = any(self.is_learner_file(f.filename)
+                           for f in traceback.extract_tb(exc.__traceback__)[-1:])
+        if isinstance(exc, NotImplementedError) and from_learner:
+            return {"status": "not_implemented"}
+        return {"status": "raised", "type": type(exc).__name__, "message": message[:2000],
+                "traceback": self.learner_traceback(exc)[-4000:]}
+
+    # -- modules ------------------------------------------------------------------------------
+    def load(self, name: str) -> types.ModuleType:
+        if name in self.modules:
+            return self.modules[name]
+        if name in self.sources:
+            source, filename = self.sources[name]
+            module = types.ModuleType(name)
+            module.__file__ = filename
+            sys.modules[name] = module
+            try:
+                exec(compile(source, filename, "exec"), module.__dict__)
+            except BaseException:
+                sys.modules.pop(name, None)
+                raise
+        else:
+            path = os.path.join(self.folder, f"{name}.py")
+            if not os.path.isfile(path):
+                raise _Missing(f"{name}.py")
+            module = importlib.import_module(name)
+            if not self.is_learner_file(getattr(module, "__file__", "") or ""):
+                raise _Missing(f"{name}.py")
+        self.modules[name] = module
+        return module
+
+    def target(self, msg: dict) -> Any:
+        if msg.get("handle") is not None:
+            return self.handles[msg["handle"]]
+        module = self.load(msg["module"])
+        if not hasattr(module, msg["name"]):
+            raise _Missing(f"{msg['name']} in {msg['module']}.py", attribute=True)
+        return getattr(module, msg["name"])
+
+    # -- requests -----------------------------------------------------------------------------
+    def handle(self, msg: dict) -> dict:
+        from grader import wire
+
+        op = msg["op"]
+        if op == "ping":
+            return {"status": "ok", "value": os.getpid()}
+        if op == "load":
+            try:
+                self.load(msg["module"])
+            except _Missing as exc:
+                return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
+                return {"status": "import_failed", **self.raised(exc)}
+            return {"status": "ok", "value": None}
+
+        def here(device: str) -> str:
+            return device
+
+        guard = None
+        try:
+            target = self.target(msg)
+            args = wire.decode(msg.get("args", ()), device_map=here, handles=self.handles)
+            kwargs = wire.decode(msg.get("kwargs", {}), device_map=here, handles=self.handles)
+            if msg.get("scratch"):
+                from grader.forbidden import FromScratchGuard
+
+                guard = FromScratchGuard(self.is_learner_file)
+            result = self.run(op, msg, target, args, kwargs, guard)
+        except _Missing as exc:
+            return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
+        except BaseException as exc:
+            if guard is not None and guard.hit is not None:
+                return {"status": "forbidden", **guard.hit}
+            return self.raised(exc)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+        if guard is not None and guard.hit is not None:  # the learner swallowed ForbiddenCall
+            return {"status": "forbidden", **guard.hit}
+        reply = {"status": "ok", "value": wire.encode(result)}
+        if op == "new":
+            self.handles[len(self.handles) + 1] = result
+            reply["handle"] = (len(self.handles), type(result).__name__)
+        if msg.get("return_args"):
+            reply["args_after"] = wire.encode((args, kwargs))
+        return reply
+
+    def run(self, op: str, msg: dict, target: Any, args: tuple, kwargs: dict, guard: Any) -> Any:
+        if op in ("call", "new"):
+            fn = target
+        elif op == "method":
+            fn = getattr(target, msg["method"])
+        elif op == "probe":
+            from grader import probes
+
+            probe = probes.REGISTRY[msg["probe"]]
+
+            def fn(*a: Any, **k: Any) -> Any:
+                return probe(target, *a, **k)
+        else:
+            raise ValueError(f"unknown op {op!r}")
+        if guard is None:
+            return fn(*args, **kwargs)
+        with guard:
+            return fn(*args, **kwargs)
+
+
+class _Missing(Exception):
+    def __init__(self, what: str, attribute: bool = False) -> None:
+        super().__init__(what)
+        self.what = what
+        self.attribute = attribute
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    from multiprocessing.connection import Connection
+
+    conn = Connection(int(argv[0]))
+    folder = argv[1]
+    sources = pickle.loads(conn.recv_bytes()) if len(argv) > 2 and argv[2] == "--sources" else None
+    import torch  # noqa: F401  (imported once, before any learner code, while the grader starts)
+
+    from grader import wire
+
+    worker = _Worker(folder, sources)
+    sys.path.insert(0, worker.folder)
+    os.chdir(worker.folder)
+    sys.argv = ["learner"]
+    conn.send_bytes(wire.dumps({"status": "ready", "pid": os.getpid(),
+                                "cuda": bool(torch.cuda.is_available())}))
+    while True:
+        try:
+            raw = conn.recv_bytes()
+        except (EOFError, OSError):
+            break
+        msg = pickle.loads(raw)  # from the verdict process, which we trust
+        try:
+            reply = worker.handle(msg)
+            data = wire.dumps(reply)
+        except BaseException as exc:  # an unencodable result: report it, keep serving
+            data = wire.dumps({"status": "raised", "type": type(exc).__name__,
+                               "message": f"the result could not be sent back: {exc}"[:2000],
+                               "traceback": ""})
+        conn.send_bytes(data)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
