@@ -15,6 +15,11 @@ from typing import Any
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+# Further subcommands, each a module with ``register(subparsers)`` that adds its parser and
+# sets ``func`` (keep their heavy imports inside ``func``: ``grader --help`` must stay light).
+COMMAND_MODULES: list[str] = []
+
+
 class UsageError(Exception):
     pass
 
@@ -174,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     hint.add_argument("target", metavar="TARGET")
     hint.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     hint.set_defaults(func=cmd_hint)
+    for name in COMMAND_MODULES:
+        import importlib
+
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -47,6 +47,8 @@ class Mismatch(Verdict, AssertionError):
         super().__init__(key, **data)
 
     def render(self, lang: str) -> str:
+        if self.key != "mismatch":
+            return super().render(lang)
         from grader.compare import render_mismatch
 
         return render_mismatch(self, lang)

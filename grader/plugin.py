@@ -42,7 +42,10 @@ class ExerciseResult:
         if self.outcome == outcomes.PASSED:
             return ""
         if isinstance(self.verdict, outcomes.Verdict):
-            body = self.verdict.render(lang)
+            try:
+                body = self.verdict.render(lang)
+            except Exception as exc:  # a rendering bug must not hide the verdict
+                body = t("internal", lang, detail=f"rendering {self.verdict.key}: {exc!r}")
         else:
             body = t("internal", lang, detail=self.detail or repr(self.verdict))
         if self.outcome in (outcomes.FAILED, outcomes.ERROR):

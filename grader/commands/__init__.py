@@ -1,0 +1,1 @@
+"""Subcommands beyond ``check`` and ``hint``: one module each, registered in grader.cli."""

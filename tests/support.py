@@ -1,0 +1,75 @@
+"""Helpers for the project's own tests: build folders of chapter files with one definition
+swapped (a mutant or an alternative), and grade many such folders in one grader process."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+
+
+def replace_definitions(source: str, replacements: dict[str, str]) -> str:
+    """Replace top-level functions/classes named in ``replacements`` by the given source.
+
+    A name that the module does not define is appended."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    spans = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in replacements:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+            spans[node.name] = (start, node.end_lineno)
+    for name, (start, end) in sorted(spans.items(), key=lambda kv: -kv[1][0]):
+        lines[start:end] = [textwrap.dedent(replacements[name]).strip("\n") + "\n"]
+    extra = [textwrap.dedent(code).strip("\n") + "\n" for name, code in replacements.items()
+             if name not in spans]
+    return "".join(lines) + ("\n\n" + "\n\n".join(extra) if extra else "")
+
+
+def make_folder(tmp: Path, module: str, replacements: dict[str, str] | None = None,
+                base: Path = SOLUTIONS) -> Path:
+    """A copy of every chapter file in ``base`` with ``replacements`` applied to ``module``."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    for path in base.glob("chapter*.py"):
+        (tmp / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    if replacements:
+        path = tmp / f"{module}.py"
+        path.write_text(replace_definitions(path.read_text("utf-8"), replacements), "utf-8")
+    return tmp
+
+
+def grade(folder: Path, targets: list[str], *, timeout: float = 300, extra: list[str] = (),
+          env: dict | None = None) -> dict:
+    """Run ``grader check`` on ``folder``; return {qualname: (outcome, output)} plus the exit
+    code under key ``"_rc"`` and the terminal text under ``"_stdout"``."""
+    report = folder / "_results.json"
+    cmd = [sys.executable, "-m", "grader", "check", *targets, "--exercises", str(folder),
+           "--report", str(report), "--seed", "0", "--device", "cpu", "--lang", "en", *extra]
+    run_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    run_env.pop("GRADER_SOLUTIONS", None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=run_env,
+                          cwd=folder)
+    out = {"_rc": proc.returncode, "_stdout": proc.stdout, "_stderr": proc.stderr}
+    if report.exists():
+        for test in json.loads(report.read_text("utf-8"))["tests"]:
+            out[test["name"]] = (test["extra_data"]["outcome"], test["output"])
+    return out
+
+
+def grade_batch(jobs: list[tuple[Path, list[str]]], timeout: float = 900) -> list[dict]:
+    """Grade many folders in one process (tests/batch_grade.py): saves a torch import per job."""
+    spec = json.dumps([[str(f), t] for f, t in jobs])
+    proc = subprocess.run([sys.executable, str(Path(__file__).with_name("batch_grade.py"))],
+                          input=spec, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "NO_COLOR": "1"})
+    if proc.returncode != 0:
+        raise RuntimeError(f"batch grading failed:\n{proc.stdout}\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
