@@ -83,6 +83,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.next": ("Next: {name}. `grader hint {name}` gives a hint.",
                     "下一题：{name}。运行 `grader hint {name}` 查看提示。"),
     "report.grading": ("Grading {folder}", "正在评分 {folder}"),
+    # -- chapter 20-22 checks (helper A adds here) --
+    # -- chapter 23 checks, data and training (helper B adds here) --
+    # -- instructor commands: release, grade, gradescope, junit (helper C adds here) --
+    # -- notebooks (helper D adds here) --
+    # -- learner commands: list, hint, watch, reset, solution (helper E adds here) --
 }
 
 
