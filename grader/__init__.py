@@ -1,3 +1,12 @@
 """convgrade: auto-graded convolutional-network exercises checked against PyTorch."""
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # noqa: ANN202  (PEP 562: lazy, so `import grader` stays light)
+    """``grader.check`` and ``grader.setup_notebook``, for notebooks (see grader.notebooks)."""
+    if name in ("check", "setup_notebook"):
+        from grader import notebooks
+
+        return getattr(notebooks, name)
+    raise AttributeError(f"module 'grader' has no attribute {name!r}")

@@ -17,7 +17,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # Further subcommands, each a module with ``register(subparsers)`` that adds its parser and
 # sets ``func`` (keep their heavy imports inside ``func``: ``grader --help`` must stay light).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["grader.commands.list", "grader.commands.watch",
+                              "grader.commands.reset", "grader.commands.solution",
+                              "grader.commands.release", "grader.commands.grade",
+                              "grader.commands.gradescope"]
 
 
 class UsageError(Exception):
@@ -58,6 +61,27 @@ def graded_folder(args: Any) -> tuple[Path, Path | None]:
     return folder, root
 
 
+def solutions_dir(root: Path | None) -> Path | None:
+    """The reference solutions: the project's, or those next to the installed grader package
+    (so ``--exercises DIR`` outside the project still cannot read them)."""
+    for base in (root, Path(__file__).resolve().parent.parent):
+        if base is not None and (base / "solutions").is_dir():
+            return base / "solutions"
+    return None
+
+
+def memory_limit(args: Any) -> int | None:
+    """MB for the learner's process: --memory-limit, else the default on machines without an
+    NVIDIA GPU (a CUDA context maps far more than a data limit would allow)."""
+    from grader.client import DEFAULT_MEMORY_MB
+
+    if args.memory_limit is not None:
+        return args.memory_limit or None
+    if args.device == "cuda" or (args.device == "auto" and Path("/dev/nvidia0").exists()):
+        return None
+    return DEFAULT_MEMORY_MB
+
+
 def _lang(args: Any) -> str:
     from grader.messages import default_lang
 
@@ -79,7 +103,8 @@ def cmd_check(args: Any) -> int:
     if args.thorough:
         os.environ["GRADER_THOROUGH_FACTOR"] = "10"
     # Start the learner's worker first: it imports torch while this process does too.
-    worker = Worker(folder, memory_limit_mb=args.memory_limit or None)
+    worker = Worker(folder, memory_limit_mb=memory_limit(args),
+                    forbidden_dir=solutions_dir(root))
     worker.start()
     try:
         import torch
@@ -100,13 +125,20 @@ def cmd_check(args: Any) -> int:
             database = root / ".grader" / "hypothesis" / key
         job = runner.Job(folder=folder, exercises=exercises, device=device, seed=args.seed,
                          database=database)
-        run = runner.run(job, worker=worker)
+        from grader.messages import t
+
+        with report.progress(t("report.grading", _lang(args), folder=folder)):
+            run = runner.run(job, worker=worker)
     finally:
         worker.close()
     lang = _lang(args)
     report.print_run(run, lang)
     if args.report:
         report.write_json(args.report, report.results_json(run, lang))
+    if args.junit:
+        from grader import junit
+
+        junit.write(args.junit, [(None, report.results_json(run, lang))])
     if root is not None and not solutions_mode(args) and not args.exercises:
         _save_state(root, run)
     return EXIT_OK if all(r.outcome == "passed" for r in run.results) else EXIT_FAILED
@@ -135,16 +167,40 @@ def _save_state(root: Path, run: Any) -> None:
 
 
 def cmd_hint(args: Any) -> int:
+    """The hint of an exercise, each exercise of a chapter, or (no target) the next exercise."""
+    from rich.text import Text
+
     from grader import catalog as catalog_mod
+    from grader import report
+    from grader.commands.list import load_state, next_exercise
+    from grader.messages import t
 
     catalog = catalog_mod.load()
+    lang = _lang(args)
+    upcoming = None
+    if args.target is None:
+        upcoming = next_exercise(catalog, load_state(find_root()))
+        if upcoming is None:
+            print(t("list.done", lang))
+            return EXIT_OK
     try:
-        exercises = catalog.resolve([args.target])
+        exercises = [upcoming] if upcoming else catalog.resolve([args.target])
     except catalog_mod.TargetError as exc:
         raise UsageError(str(exc)) from None
-    lang = _lang(args)
+    con = report.console()
+    shown_chapter = None
     for ex in exercises:
-        print(f"{ex.qualname}  —  {ex.signature}\n  {ex.hint(lang)}\n")
+        chapter = catalog.chapter(ex.chapter)
+        if chapter is not shown_chapter:
+            shown_chapter = chapter
+            con.print(Text(t("hint.chapter", lang, number=chapter.number,
+                             title=chapter.title(lang)), style="bold"))
+        head = Text(f"{ex.qualname}  —  {ex.signature}", style="bold cyan")
+        if upcoming:
+            head.append("  " + t("hint.next", lang), style="dim")
+        con.print(head)
+        con.print(Text("  " + t("hint", lang, text=ex.hint(lang))))
+        con.print()
     return EXIT_OK
 
 
@@ -167,16 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", default="auto", metavar="auto|cpu|cuda",
                        help="where tensors live (default: auto = CUDA when available)")
     check.add_argument("--report", metavar="FILE", help="write a results.json report")
+    check.add_argument("--junit", metavar="FILE", help="write JUnit XML (CI, GitHub Classroom)")
     check.add_argument("--seed", type=int, help="seed Hypothesis for a reproducible run")
     check.add_argument("--thorough", action="store_true",
                        help="ten times as many examples per property (instructors, CI)")
-    check.add_argument("--memory-limit", type=int, metavar="MB", default=0,
-                       help="memory limit for the learner's process (default: none)")
+    check.add_argument("--memory-limit", type=int, metavar="MB", default=None,
+                       help="memory limit for the learner's process in MB (0: none; default "
+                            "3072 on the CPU)")
     check.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 
     hint = sub.add_parser("hint", help="show the hint for an exercise or a chapter")
-    hint.add_argument("target", metavar="TARGET")
+    hint.add_argument("target", metavar="TARGET", nargs="?",
+                      help="an exercise or a chapter (default: your next exercise)")
     hint.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     hint.set_defaults(func=cmd_hint)
     for name in COMMAND_MODULES:

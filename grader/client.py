@@ -25,6 +25,10 @@ from grader import outcomes, wire
 READY_TIMEOUT = 180.0  # importing torch on a cold, busy machine
 IMPORT_TIMEOUT = 30.0  # a learner module's top-level code
 OUTPUT_KEEP = 16_384  # bytes of learner output kept (head and tail)
+# Data-segment limit for the learner's process (RLIMIT_DATA): a blow-up becomes a MemoryError
+# or an allocator error in the learner's code, reported as such, instead of a machine in
+# distress. torch itself needs a few hundred MB. 0 or None: no limit.
+DEFAULT_MEMORY_MB = 3072
 
 # The worker must find the grader package even when it is not installed; the learner's folder is
 # put before it on sys.path, and ``-I`` keeps the current directory and PYTHON* variables out.
@@ -77,10 +81,16 @@ class Output:
 
 class Worker:
     def __init__(self, folder: str | os.PathLike, *, sources: dict | None = None,
-                 memory_limit_mb: int | None = None) -> None:
+                 memory_limit_mb: int | None = DEFAULT_MEMORY_MB,
+                 forbidden_dir: str | os.PathLike | None = None) -> None:
         self.folder = str(Path(folder).resolve())
         self.sources = sources
         self.memory_limit_mb = memory_limit_mb
+        # Files the learner's code may not open (the reference solutions), unless they are
+        # what is being graded.
+        forbidden = Path(forbidden_dir).resolve() if forbidden_dir else None
+        self.forbidden_dir = None if forbidden is None or forbidden == Path(self.folder) \
+            else str(forbidden)
         self.proc: subprocess.Popen | None = None
         self.conn: Connection | None = None
         self.ready = False
@@ -97,6 +107,8 @@ class Worker:
                self.folder]
         if self.sources is not None:
             cmd.append("--sources")
+        if self.forbidden_dir:
+            cmd += ["--forbid", self.forbidden_dir]
         limit = self.memory_limit_mb
 
         def preexec() -> None:  # runs in the child, before exec
@@ -236,6 +248,42 @@ class Learner:
         an input tensor."""
         return self._request("call", args, kwargs)
 
+    def call_expecting(self, expected: type[BaseException], *args: Any,
+                       why: tuple[str, str] | None = None, require_message: bool = False,
+                       **kwargs: Any) -> dict[str, str]:
+        """Call the current exercise where it must raise ``expected`` (e.g. ``ValueError``).
+
+        Returns ``{"type", "message"}`` of what it raised. Raises a ``Mismatch`` (outcome
+        failed) when it returns instead, raises another type, or (``require_message``) raises
+        it with an empty message; ``why`` (English, Chinese) says why the input is invalid.
+        Not started, forbidden, timeouts and crashes stay what they are. The worker sends the
+        exception's class name only, so a learner's own subclass of ``expected`` is not
+        recognised; built-in subclasses are."""
+        import builtins
+
+        call = self._call_text("call", {})
+        inputs = self._inputs(args, kwargs)
+        reason = {"why_en": f": {why[0]}" if why else "", "why_zh": f"：{why[1]}" if why else ""}
+        try:
+            value = self.call(*args, **kwargs)
+        except outcomes.LearnerRaised as raised:
+            name = str(raised.data.get("type"))
+            cls = getattr(builtins, name, None)
+            if name == expected.__name__ or (isinstance(cls, type) and issubclass(cls, expected)):
+                message = str(raised.data.get("message", ""))
+                if require_message and not message.strip():
+                    raise outcomes.Mismatch("raise.no_message", call=call,
+                                            expected=expected.__name__, inputs=inputs) from None
+                return {"type": name, "message": message}
+            raise outcomes.Mismatch(
+                "raise.wrong_type", call=call, expected=expected.__name__, type=name,
+                message=raised.data.get("message", ""), traceback=raised.data.get("traceback", ""),
+                inputs=inputs, **reason) from None
+        from grader.compare import format_value
+
+        raise outcomes.Mismatch("raise.missing", call=call, expected=expected.__name__,
+                                got=format_value(value), inputs=inputs, **reason)
+
     def new(self, *args: Any, **kwargs: Any) -> tuple[wire.Handle, Any]:
         """Instantiate the current exercise's class in the worker: (handle, description)."""
         return self._request("new", args, kwargs)
@@ -309,6 +357,9 @@ class Learner:
             if status == "missing":
                 failure = outcomes.ImportFailed("missing_file", file=str(reply.get("what")),
                                                 folder=self.worker.folder)
+            elif status == "forbidden":
+                failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
+                                             where=str(reply.get("where")))
             else:
                 failure = outcomes.ImportFailed(
                     "import_failed", module=module, type=str(reply.get("type")),
@@ -330,11 +381,19 @@ class Learner:
         if status == "not_implemented":
             raise outcomes.NotStarted("not_started", name=self.exercise.name)
         if status == "forbidden":
-            raise outcomes.Forbidden("forbidden", name=self.exercise.name,
-                                     op=str(reply.get("call")), where=str(reply.get("where")))
+            call_name = str(reply.get("call"))
+            key = "forbidden_file" if call_name.startswith("the reference") else "forbidden"
+            raise outcomes.Forbidden(key, name=self.exercise.name, op=call_name,
+                                     where=str(reply.get("where")))
         if status == "missing":
             raise outcomes.ImportFailed("missing_name", name=self.exercise.name,
                                         file=self._chapter.filename)
+        message = str(reply.get("message"))
+        if status == "raised" and (reply.get("type") == "MemoryError"
+                                   or "can't allocate memory" in message):
+            raise outcomes.LearnerRaised(
+                "memory", call=call, limit=self.worker.memory_limit_mb or "?",
+                message=message.split("DefaultCPUAllocator: ")[-1][:300], inputs=inputs)
         if status in ("raised", "import_failed"):
             raise outcomes.LearnerRaised(
                 "raised", call=call, type=str(reply.get("type")),

@@ -104,12 +104,15 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
 
 
 def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
-                 why: tuple[str, str] | None = None) -> None:
+                 why: tuple[str, str] | None = None,
+                 mistakes: tuple[Mistake, ...] | list[Mistake] = ()) -> None:
     """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals ``expected``
-    with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``."""
+    with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``. ``mistakes``
+    hold plain values (compared the same way) or tensors."""
     if not plain_equal(actual, expected):
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": expected, "got": actual}, diagnosis=None,
+                       params={"expected": expected, "got": actual},
+                       diagnosis=_diagnose(actual, mistakes),
                        shape_why=why, call=call, inputs=inputs, expected=None, actual=None)
 
 
@@ -135,11 +138,21 @@ def plain_equal(actual: Any, expected: Any) -> bool:
 def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
     for mistake in mistakes:
         try:
-            if close(actual, mistake.value):
-                return (mistake.en, mistake.zh)
+            if _is_tensor(mistake.value):
+                hit = close(actual, mistake.value)
+            else:
+                hit = mistake.value is not None and plain_equal(actual, mistake.value)
         except Exception:
             continue
+        if hit:
+            return (mistake.en, mistake.zh)
     return None
+
+
+def _is_tensor(x: Any) -> bool:
+    import torch
+
+    return isinstance(x, torch.Tensor)
 
 
 def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:
@@ -209,7 +222,7 @@ def render_mismatch(m: Mismatch, lang: str) -> str:
         en, zh = d["shape_why"]
         reason += ": " + (zh if lang == "zh" else en)
     lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
-    lines.append(t("mm.input", lang))
+    lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
     lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
     if d.get("expected") is not None:
         lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'])}")

@@ -26,6 +26,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "einsum) instead.",
                   "{name} 需要从零实现，但它调用了现成的算子 {op}。\n  {where}\n"
                   "请改用基本的张量运算（切片、sum、matmul、unfold、einsum）。"),
+    "forbidden_file": ("your code opened {op}; it is graded on its own, so reading or importing "
+                       "the reference is not allowed.\n  {where}",
+                       "你的代码打开了{op}；评分只针对你自己的代码，不允许读取或导入参考答案。\n  {where}"),
+    "memory": ("{call} ran out of memory (the limit for your code is {limit} MB): {message}\n"
+               "on the input:\n{inputs}",
+               "{call} 内存不足（你的代码的内存上限为 {limit} MB）：{message}\n输入为：\n{inputs}"),
     "raised": ("{call} raised {type}: {message}\n{traceback}on the input:\n{inputs}",
                "{call} 抛出了 {type}：{message}\n{traceback}输入为：\n{inputs}"),
     "timeout": ("{call} did not return within {seconds:g} s (an endless loop?) on the input:\n"
@@ -59,6 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # mismatch rendering
     "mm.wrong": ("{call} returned a wrong result.", "{call} 返回的结果不正确。"),
     "mm.input": ("Smallest failing input found:", "找到的最小反例输入："),
+    "mm.input_fixed": ("Failing input:", "出错的输入："),
     "mm.no_input": ("(no input)", "（无输入）"),
     "mm.expected": ("expected", "期望"),
     "mm.got": ("got     ", "实际"),
@@ -84,10 +91,244 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "下一题：{name}。运行 `grader hint {name}` 查看提示。"),
     "report.grading": ("Grading {folder}", "正在评分 {folder}"),
     # -- chapter 20-22 checks (helper A adds here) --
+    "raise.missing": ("{call} returned {got} where it must raise {expected}{why}.\n"
+                      "The input was:\n{inputs}",
+                      "{call} 返回了 {got}，但这里应该抛出 {expected}{why}。\n输入为：\n{inputs}"),
+    "raise.wrong_type": ("{call} raised {type} ({message}) where it must raise {expected}{why}.\n"
+                         "{traceback}The input was:\n{inputs}",
+                         "{call} 抛出了 {type}（{message}），但这里应该抛出 {expected}{why}。\n"
+                         "{traceback}输入为：\n{inputs}"),
+    "raise.no_message": ("{call} raised {expected} without a message. Say what is wrong, "
+                         "e.g. raise {expected}(\"the kernel (5) is larger than the padded input "
+                         "(3)\").\nThe input was:\n{inputs}",
+                         "{call} 抛出的 {expected} 没有说明信息。请说明哪里有问题，例如 "
+                         "raise {expected}(\"the kernel (5) is larger than the padded input "
+                         "(3)\")。\n输入为：\n{inputs}"),
     # -- chapter 23 checks, data and training (helper B adds here) --
     # -- instructor commands: release, grade, gradescope, junit (helper C adds here) --
+    "release.skipped": ("note: {chapter} skipped: {solution} does not exist yet.",
+                        "注意：跳过 {chapter}：{solution} 尚不存在。"),
+    "release.not_in_catalog": ("note: {solution} is not a chapter in grader/catalog.toml: "
+                               "no stub is generated for it.",
+                               "注意：{solution} 不是 grader/catalog.toml 中的章节，不会为它生成练习模板。"),
+    "release.no_markers": ("{solution} has no `# BEGIN SOLUTION` region, so its stub would "
+                           "publish the solution: mark the solution code, then run again.",
+                           "{solution} 中没有 `# BEGIN SOLUTION` 区域，生成的模板会泄露答案："
+                           "请标记答案代码后重试。"),
+    "release.bad_stub": ("the stub generated from {solution} is not valid Python (line {line}: "
+                         "{message}): check the indentation of its solution markers.",
+                         "由 {solution} 生成的模板不是合法的 Python（第 {line} 行：{message}）："
+                         "请检查答案标记的缩进。"),
+    "release.error": ("error: {error}", "错误：{error}"),
+    "release.missing_stub": ("{file}: missing ({solution} generates it).",
+                             "{file}：缺失（应由 {solution} 生成）。"),
+    "release.differs": ("{file}:{line}: differs from the stub that {solution} generates\n"
+                        "  expected: {expected}\n  found:    {found}",
+                        "{file}:{line}：与 {solution} 生成的模板不一致\n"
+                        "  应为：{expected}\n  实际：{found}"),
+    "release.eof": ("(end of file)", "（文件结束）"),
+    "release.check_failed": ("{count} stub file(s) in {out} differ from solutions/: run "
+                             "`grader release` to regenerate them (--force replaces edited "
+                             "files, after a backup).",
+                             "{out} 中有 {count} 个模板文件与 solutions/ 不一致：运行 "
+                             "`grader release` 重新生成（--force 会先备份再替换已修改的文件）。"),
+    "release.check_ok": ("{count} stub file(s) in {out} match solutions/.",
+                         "{out} 中的 {count} 个模板文件与 solutions/ 一致。"),
+    "release.refused": ("{file} differs from its stub from line {line} on (your work?): not "
+                        "overwritten. `grader release --force` backs it up under "
+                        ".grader/backups/ and replaces it.",
+                        "{file} 从第 {line} 行起与模板不同（是你的代码吗？）：未覆盖。"
+                        "`grader release --force` 会先把它备份到 .grader/backups/ 再替换。"),
+    "release.backed_up": ("backed up {file} to {backup}", "已将 {file} 备份到 {backup}"),
+    "release.written": ("wrote {file}", "已生成 {file}"),
+    "release.summary": ("{written} written, {unchanged} unchanged, {refused} refused.",
+                        "生成 {written} 个，未变 {unchanged} 个，拒绝覆盖 {refused} 个。"),
+    "grade.notebooks": ("this submission has notebooks but no chapter .py files; notebook "
+                        "grading is not available yet, so it was not graded.",
+                        "该提交只有 notebook，没有章节 .py 文件；暂不支持评阅 notebook，因此未评分。"),
+    "grade.timeout": ("grading this submission did not finish within {seconds:g} s, so it was "
+                      "stopped and no exercise could be scored. Look for an endless loop or very "
+                      "slow code at the top level of a chapter file, then submit again.",
+                      "本次提交的评分未能在 {seconds:g} 秒内完成，已被终止，所有练习都无法计分。"
+                      "请检查章节文件顶层是否有死循环或非常慢的代码，然后重新提交。"),
+    "grade.crashed": ("the process grading this submission died ({how}) before it wrote a "
+                      "report (too much memory?).{output}",
+                      "评分进程在写出报告之前崩溃了（{how}）（内存用得太多？）。{output}"),
+    "grade.failed": ("the grader could not grade this submission (exit status {code}). This is "
+                     "not your fault: please tell your instructor.{output}",
+                     "评分器无法评阅本次提交（退出状态 {code}）。这不是你的问题：请告知老师。{output}"),
+    "grade.grading": ("Grading", "评分中"),
+    "grade.line": ("[{done}/{total}] {student}: {score:g}/{max_score:g} ({status}, "
+                   "{seconds:.0f} s)",
+                   "[{done}/{total}] {student}：{score:g}/{max_score:g}（{status}，{seconds:.0f} 秒）"),
+    "grade.status.graded": ("graded", "已评分"),
+    "grade.status.timeout": ("timed out", "超时"),
+    "grade.status.crashed": ("crashed", "崩溃"),
+    "grade.status.failed": ("grader failed", "评分器出错"),
+    "grade.status.notebooks": ("not graded: notebooks only", "未评分：只有 notebook"),
+    "grade.summary_title": ("Per-exercise summary", "各练习汇总"),
+    "grade.table_head": ("exercise|points|passed|most common failure|most common diagnosis",
+                         "练习|分值|通过|最常见的失败|最常见的诊断"),
+    "grade.summary_line": ("{graded}/{students} submissions graded, mean score "
+                           "{mean:g}/{max_score:g}",
+                           "已评 {graded}/{students} 份提交，平均分 {mean:g}/{max_score:g}"),
+    "grade.written": ("Wrote results.json per student, gradebook.csv, summary.json and summary.md "
+                      "to {out}",
+                      "已将每位学生的 results.json、gradebook.csv、summary.json 和 summary.md "
+                      "写入 {out}"),
+    "gradescope.written": ("wrote {zip}: {count} exercises ({targets}), {points:g} points. "
+                           "Upload it as the autograder of a Gradescope programming assignment.",
+                           "已生成 {zip}：{count} 道练习（{targets}），共 {points:g} 分。"
+                           "请把它上传为 Gradescope 编程作业的自动评分器。"),
     # -- notebooks (helper D adds here) --
+    "nb.howto": ("**How this notebook works.** Run the setup cell first. Then, for each exercise, "
+                 "replace `raise NotImplementedError` in its code cell with your code, run the "
+                 "cell, and run the check cell below it. `grader.check(...)` grades the "
+                 "functions and classes this notebook has run, in a separate process, with the "
+                 "same checks as `grader check` in a terminal; code outside them (examples, "
+                 "prints) stays in the notebook. Imports of other chapters (`from "
+                 "chapter19_conv import corr2d`) come from the project's `exercises/` folder, "
+                 "unless you define the name in this notebook. In a terminal, "
+                 "`grader check {file}` grades the saved notebook.",
+                 "**如何使用本笔记本。** 先运行设置单元格。然后对每道练习：把代码单元格中的 "
+                 "`raise NotImplementedError` 替换为你的代码，运行该单元格，再运行它下面的检查单元格。"
+                 "`grader.check(...)` 在一个独立的进程中，用与终端里 `grader check` 相同的检查，"
+                 "为本笔记本运行过的函数和类评分；它们之外的代码（示例、打印）只留在笔记本中。"
+                 "对其他章节的导入（`from chapter19_conv import corr2d`）来自项目的 `exercises/` "
+                 "文件夹，除非你在本笔记本中定义了该名称。在终端中运行 `grader check {file}` "
+                 "可为保存的笔记本评分。"),
+    "nb.formula": ("Key formula", "核心公式"),
+    "nb.exercise": ("Exercise {number}: `{signature}` ({points:g} pt)",
+                    "练习 {number}：`{signature}`（{points:g} 分）"),
+    "nb.given": ("Given code: run this cell, no need to change it.",
+                 "给定代码：运行此单元格即可，无需修改。"),
+    "nb.setup": ("Setup: run this cell first (and again after restarting the kernel).",
+                 "设置：请先运行此单元格（重启内核后也要重新运行）。"),
+    "nb.check_all": ("Grade the whole chapter", "为整章评分"),
+    "nb.setup_done": ("convgrade: {chapter}; other chapters are imported from {folder}",
+                      "convgrade：{chapter}；其他章节从 {folder} 导入"),
+    "nb.written": ("Wrote {path}. Open it with `jupyter lab {path}`.",
+                   "已写入 {path}。用 `jupyter lab {path}` 打开它。"),
+    "nb.exists": ("{path} already exists: pass --force to overwrite it (the work in it would be "
+                  "lost).", "{path} 已存在：如需覆盖请加上 --force（其中的内容会丢失）。"),
+    "nb.no_source": ("{file} is in neither {folders}: there is nothing to make a notebook from.",
+                     "{folders} 中都没有 {file}：无法生成笔记本。"),
+    "nb.out_folder": ("with several chapters, --out must be a folder, not {path}.",
+                      "生成多个章节时，--out 必须是文件夹，而不是 {path}。"),
+    "nb.unreadable": ("{path} is not a readable notebook: {error}",
+                      "{path} 不是可读取的笔记本：{error}"),
+    "nb.one_notebook": ("grade one notebook at a time (got {paths}).",
+                        "一次只能为一个笔记本评分（收到了 {paths}）。"),
+    "nb.missing": ("{path}: no such notebook.", "{path}：找不到该笔记本。"),
+    "nb.no_chapter": ("cannot tell which chapter {path} holds: it has no convgrade metadata and no "
+                      "grader.check(...) cell naming a chapter. Make a fresh notebook with "
+                      "`grader notebook CHAPTER`.",
+                      "无法判断 {path} 属于哪一章：它没有 convgrade 元数据，也没有指明章节的 "
+                      "grader.check(...) 单元格。请用 `grader notebook CHAPTER` 重新生成笔记本。"),
+    "nb.other_chapter": ("{target} is not in {chapter}, the chapter this notebook holds.",
+                         "{target} 不属于 {chapter}（本笔记本所属的章节）。"),
+    "nb.one_chapter": ("grader.check() grades one chapter at a time, the notebook's; {targets} "
+                       "spans several.",
+                       "grader.check() 一次只为一个章节（本笔记本的章节）评分；{targets} 涉及多个章节。"),
+    "nb.not_in_kernel": ("grader.check() grades the code a Jupyter notebook has run; outside a "
+                         "notebook, run `grader check {target}` in a terminal.",
+                         "grader.check() 为 Jupyter 笔记本运行过的代码评分；在笔记本之外，"
+                         "请在终端中运行 `grader check {target}`。"),
+    "nb.verdict_failed": ("the grading process failed (exit status {code}). This is not your "
+                          "fault: please report it.\n{detail}",
+                          "评分进程失败（退出状态 {code}）。这不是你的问题：请报告此错误。\n{detail}"),
     # -- learner commands: list, hint, watch, reset, solution (helper E adds here) --
+    # list
+    "list.chapter": ("Chapter {number} — {title}  ({passed}/{total} passed)",
+                     "第 {number} 章 — {title}（已通过 {passed}/{total}）"),
+    "list.unchecked": ("not checked", "未检查"),
+    "list.next_marker": ("← next", "← 下一题"),
+    "list.summary": ("{passed}/{total} exercises passed, {score:g}/{max_score:g} points",
+                     "{passed}/{total} 道练习通过，得分 {score:g}/{max_score:g}"),
+    "list.next": ("Next: {name}. `grader check {name}` grades it, `grader hint {name}` gives a "
+                  "hint, `grader watch` grades again on every save.",
+                  "下一题：{name}。运行 `grader check {name}` 评分，`grader hint {name}` 查看提示，"
+                  "`grader watch` 会在每次保存后自动重新评分。"),
+    "list.done": ("Every exercise passes. Well done!", "所有练习都已通过，做得好！"),
+    # hint
+    "hint.chapter": ("Chapter {number} — {title}", "第 {number} 章 — {title}"),
+    "hint.next": ("(your next exercise)", "（你的下一道练习）"),
+    # watch
+    "watch.header": ("grader watch · {target} · run {run} · {time}",
+                     "grader watch · {target} · 第 {run} 次评分 · {time}"),
+    "watch.waiting": ("Watching {folder}: save a file to grade again. Ctrl-C stops.",
+                      "正在监视 {folder}：保存文件即可重新评分。按 Ctrl-C 退出。"),
+    "watch.next": ("{done} passed. Next: {name}; save a file to grade it.",
+                   "{done} 已通过。下一题：{name}；保存文件即可评分。"),
+    "watch.check_failed": ("`grader check` ended with status {status} before giving a verdict; "
+                           "still watching.",
+                           "`grader check` 以状态 {status} 结束，未给出结果；仍在继续监视。"),
+    "watch.polling": ("File events are not available here ({why}); looking for changes every "
+                      "{seconds:g} s instead.",
+                      "此处无法接收文件事件（{why}）；改为每 {seconds:g} 秒检查一次文件变化。"),
+    "watch.stopped": ("Stopped watching.", "已停止监视。"),
+    # reset
+    "reset.confirm_exercise": ("Replace `{name}` in {file} with the original stub? The rest of "
+                               "the file stays as it is, and the file is backed up first. [y/N] ",
+                               "要把 {file} 中的 `{name}` 恢复为原始模板吗？"
+                               "文件的其余部分保持不变，并且会先备份当前文件。[y/N] "),
+    "reset.confirm_chapter": ("Replace all of {file} with the original stubs? The file is backed "
+                              "up first. [y/N] ",
+                              "要把整个 {file} 恢复为原始模板吗？会先备份当前文件。[y/N] "),
+    "reset.no_tty": ("reset asks before it changes your file, but there is no terminal to ask "
+                     "on: run `grader reset {target} --yes`.",
+                     "reset 在修改文件前需要确认，但当前没有可交互的终端：请运行 "
+                     "`grader reset {target} --yes`。"),
+    "reset.cancelled": ("Nothing changed.", "未做任何更改。"),
+    "reset.backup": ("your previous file is saved as {path}", "原文件已备份为 {path}"),
+    "reset.done_exercise": ("Reset `{name}` in {file} to the original stub; the rest of the file "
+                            "is unchanged.",
+                            "已将 {file} 中的 `{name}` 恢复为原始模板；文件的其余部分未改动。"),
+    "reset.appended": ("{file} no longer defined `{name}`: its original stub is added at the end "
+                       "of the file.",
+                       "{file} 中已没有 `{name}` 的定义：已把它的原始模板添加到文件末尾。"),
+    "reset.done_chapter": ("Reset {file} to the original stubs.", "已将 {file} 恢复为原始模板。"),
+    "reset.unchanged": ("{what} is already the original stub: nothing to do.",
+                        "{what} 已经是原始模板，无需恢复。"),
+    "reset.syntax": ("{file} does not parse (line {line}: {error}), so `{name}` cannot be found in "
+                     "it on its own; nothing was changed. Fix that line, or reset the whole "
+                     "chapter with `grader reset {chapter}` (your current file is backed up "
+                     "first).",
+                     "{file} 有语法错误（第 {line} 行：{error}），因此无法单独找到 `{name}`；"
+                     "文件未做任何更改。请修正这一行，或用 `grader reset {chapter}` 恢复整章"
+                     "（会先备份当前文件）。"),
+    "reset.no_file": ("{file} does not exist: `grader reset {chapter}` creates it again.",
+                      "{file} 不存在：运行 `grader reset {chapter}` 可以重新创建它。"),
+    "reset.no_pristine": ("No original of {file} was found: there is neither solutions/{file} "
+                          "nor a git history of exercises/{file}.",
+                          "找不到 {file} 的原始版本：既没有 solutions/{file}，"
+                          "也没有 exercises/{file} 的 git 历史。"),
+    "reset.no_original": ("The original {file} defines no `{name}`.",
+                          "原始的 {file} 中没有定义 `{name}`。"),
+    "reset.no_project": ("no exercises/ folder here or in any parent folder: run this inside "
+                         "the course project.",
+                         "当前文件夹及其上级文件夹中都没有 exercises/：请在课程项目中运行。"),
+    "reset.solutions_mode": ("reset changes your exercises only; it does not run with "
+                             "GRADER_SOLUTIONS=1.",
+                             "reset 只修改你的练习文件；设置了 GRADER_SOLUTIONS=1 时不能使用。"),
+    # solution
+    "solution.one_exercise": ("`grader solution` shows one exercise at a time: name it as "
+                              "chapterNN.<exercise>, e.g. {example}.",
+                              "`grader solution` 每次只显示一道练习：请写成 chapterNN.<练习名>，"
+                              "例如 {example}。"),
+    "solution.checking": ("Checking your {name} first…", "先检查你的 {name}……"),
+    "solution.locked": ("The reference solution of {name} is shown once your own passes; yours "
+                        "is {outcome} now. `grader check {name}` shows why, `grader hint {name}` "
+                        "gives a hint.",
+                        "你自己的 {name} 通过后才会显示参考答案；目前的结果是：{outcome}。"
+                        "运行 `grader check {name}` 查看原因，`grader hint {name}` 查看提示。"),
+    "solution.check_failed": ("Could not grade your {name}, so the solution stays hidden."
+                              "\n{detail}",
+                              "无法为你的 {name} 评分，因此不显示参考答案。\n{detail}"),
+    "solution.header": ("Reference solution of {name} ({file}, lines {first}–{last}):",
+                        "{name} 的参考答案（{file}，第 {first}–{last} 行）："),
+    "solution.none": ("This copy of the course has no {file}.", "这份课程中没有 {file}。"),
+    "solution.not_defined": ("{file} defines no `{name}`.", "{file} 中没有定义 `{name}`。"),
 }
 
 

@@ -45,3 +45,36 @@ def forward_backward(obj: Any, params: dict[str, Any], x: Any, grad_out: Any) ->
         grads = {name: (None if p.grad is None else p.grad.detach().clone())
                  for name, p in named.items()}
     return {"output": y.detach() if isinstance(y, torch.Tensor) else y, "grads": grads}
+
+
+# -- chapter 23: LeNet, initialisation, accuracy, training --------------------------------------
+
+def _state(module: Any) -> dict[str, Any]:
+    return {name: t.detach().clone() for name, t in module.state_dict().items()}
+
+
+@probe
+def to_device(obj: Any, device: str) -> None:
+    """Move a module that lives in the worker (a handle) to ``device``."""
+    obj.to(device)
+
+
+@probe
+def apply_init(fn: Any, module: Any, seed: int = 0) -> dict[str, Any]:
+    """Seed torch, run ``module.apply(fn)`` (how d2l uses an init function); the state after."""
+    torch.manual_seed(seed)
+    module.apply(fn)
+    return _state(module)
+
+
+@probe
+def call_with_net(fn: Any, net: Any, *args: Any, net_device: str | None = None, seed: int = 0,
+                  **kwargs: Any) -> dict[str, Any]:
+    """Put ``net`` on ``net_device``, seed torch, call ``fn(net, *args, **kwargs)``.
+
+    Returns the result with the net's state dict and training flag after the call."""
+    if net_device is not None:
+        net.to(net_device)
+    torch.manual_seed(seed)
+    value = fn(net, *args, **kwargs)
+    return {"value": value, "state": _state(net), "training": bool(net.training)}

@@ -23,6 +23,31 @@ _STYLE = {
     outcomes.CRASHED: ("☠", "red"),
     outcomes.FORBIDDEN: ("⊘", "magenta"),
 }
+OUTCOME_STYLE = _STYLE  # (glyph, rich style) per outcome; `grader list` shows the same
+
+
+def cell_width(text: str) -> int:
+    """Width on a terminal: a Chinese character takes two cells, so ``ljust`` misaligns."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cell_width(text))
+
+
+def progress(text: str) -> Any:
+    """A spinner on stderr while a slow step runs, only on an interactive terminal (pipes, CI
+    and TERM=dumb get nothing); use as a context manager."""
+    import contextlib
+
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+    if not err.is_terminal or err.is_dumb_terminal or os.environ.get("CI"):
+        return contextlib.nullcontext()
+    return err.status(text, spinner="dots")
 
 
 def results_json(run: Any, lang: str) -> dict:
@@ -70,7 +95,7 @@ def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None
         line = Text()
         line.append(f"{glyph} ", style=style)
         line.append(r.qualname.ljust(width + 2))
-        line.append(t(f"outcome.{r.outcome}", lang).ljust(12), style=style + " bold")
+        line.append(pad(t(f"outcome.{r.outcome}", lang), 12), style=style + " bold")
         line.append(f"{r.score:g}/{r.exercise.points:g}")
         con.print(line)
         text = r.text(lang)

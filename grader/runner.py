@@ -26,7 +26,9 @@ class Job:
     device: str = "cpu"
     seed: int | None = None
     database: Path | None = None  # Hypothesis example database; None keeps nothing
-    memory_limit_mb: int | None = None
+    memory_limit_mb: int | None = None  # None: the client's default
+    forbidden_dir: Path | None = None  # the reference solutions, when grading anything else
+    sources: dict | None = None  # module -> (source, filename): e.g. a notebook's cells
 
 
 @dataclass
@@ -58,7 +60,9 @@ def run(job: Job, worker: Worker | None = None) -> RunResult:
     configure_hypothesis(job.database)
     own_worker = worker is None
     if worker is None:
-        worker = Worker(job.folder, memory_limit_mb=job.memory_limit_mb)
+        worker = Worker(job.folder, forbidden_dir=job.forbidden_dir, sources=job.sources,
+                        **({} if job.memory_limit_mb is None
+                           else {"memory_limit_mb": job.memory_limit_mb}))
         worker.start()
     learner = Learner(worker, catalog, device=job.device)
     plugin = GraderPlugin(learner, job.exercises, seed=job.seed)

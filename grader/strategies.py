@@ -54,3 +54,13 @@ def place(x: Any, device: str) -> Any:
     if isinstance(x, tuple):
         return tuple(place(v, device) for v in x)
     return x.to(device) if isinstance(x, torch.Tensor) else x
+
+
+def int_or_pair(elements: st.SearchStrategy) -> st.SearchStrategy:
+    """A size argument as PyTorch takes it: one int for both axes, or an (h, w) tuple."""
+    return st.one_of(elements, st.tuples(elements, elements))
+
+
+def as_pair(x: Any) -> tuple[int, int]:
+    """(x, x) for an int, the (h, w) tuple itself otherwise."""
+    return (x, x) if isinstance(x, int) else (int(x[0]), int(x[1]))

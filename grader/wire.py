@@ -134,14 +134,18 @@ def encode(value: Any, *, depth: int = 0) -> Any:
 def _encode_tensor(t: Any) -> tuple:
     import torch
 
-    flat = t.detach().to("cpu").contiguous().reshape(-1)
+    if t.device.type == "meta":  # no data to send: zeros, and the device says the rest
+        flat = torch.zeros(tuple(t.shape), dtype=t.dtype).reshape(-1)
+    else:
+        flat = t.detach().to("cpu").contiguous().reshape(-1)
     if flat.dtype.is_complex:
         raw = torch.view_as_real(flat).reshape(-1).view(torch.uint8)
     else:
         raw = flat.view(torch.uint8) if flat.numel() else flat.new_empty(0, dtype=torch.uint8)
     return (_TENSOR, str(t.dtype).removeprefix("torch."), tuple(t.shape),
             bytes(raw.numpy().tobytes()), str(t.device), bool(t.requires_grad),
-            isinstance(t, torch.nn.Parameter), None if t.grad is None else _encode_tensor(t.grad))
+            isinstance(t, torch.nn.Parameter),
+            None if t.grad is None or t.device.type == "meta" else _encode_tensor(t.grad))
 
 
 def _encode_module(m: Any, depth: int) -> tuple:
@@ -218,6 +222,8 @@ def _decode_tensor(value: tuple, device_map: Any) -> Any:
 
     _, dtype_name, shape, raw, device, requires_grad, is_param, grad = value
     dtype = _dtype(dtype_name)
+    if device_map is not None and device == "meta":
+        device = "cpu"
     if dtype.is_complex:
         real = torch.empty(0, dtype=dtype).real.dtype
         flat = torch.frombuffer(bytearray(raw), dtype=real) if raw else torch.empty(0, dtype=real)

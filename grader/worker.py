@@ -21,12 +21,52 @@ from typing import Any
 _TIMEOUT_EXIT = 3
 
 
+class ForbiddenFile(BaseException):
+    """Raised into learner code that opens the reference solutions while something else is
+    graded; a BaseException so ``except Exception`` cannot hide it."""
+
+
 class _Worker:
-    def __init__(self, folder: str, sources: dict[str, tuple[str, str]] | None = None) -> None:
+    def __init__(self, folder: str, sources: dict[str, tuple[str, str]] | None = None,
+                 forbidden_dir: str | None = None) -> None:
         self.folder = os.path.realpath(folder)
         self.sources = sources or {}  # module name -> (source text, filename), e.g. notebooks
         self.handles: dict[int, Any] = {}
         self.modules: dict[str, types.ModuleType] = {}
+        self.forbidden_dir = os.path.realpath(forbidden_dir) if forbidden_dir else None
+        self.forbidden_hit: dict | None = None
+
+    def audit(self, event: str, args: tuple) -> None:
+        """Audit hook: opening any file of the reference solutions (``import solutions...``,
+        ``open()``, ``spec_from_file_location``, ``runpy``) is forbidden. Audit hooks cannot be
+        removed, so learner code cannot switch this off."""
+        if event != "open" or self.forbidden_dir is None or not args:
+            return
+        path = args[0]
+        if isinstance(path, int) or path is None:
+            return
+        try:
+            real = os.path.realpath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return
+        if real == self.forbidden_dir or real.startswith(self.forbidden_dir + os.sep):
+            if self.forbidden_hit is None:
+                name = os.path.relpath(real, os.path.dirname(self.forbidden_dir))
+                self.forbidden_hit = {"call": f"the reference solutions ({name})",
+                                      "where": self._learner_line()}
+            raise ForbiddenFile(real)
+
+    def _learner_line(self) -> str:
+        frame = sys._getframe(2)
+        while frame is not None:
+            if self.is_learner_file(frame.f_code.co_filename):
+                import linecache
+
+                line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+                return (f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}, "
+                        f"in {frame.f_code.co_name}: {line}")
+            frame = frame.f_back
+        return ""
 
     # -- which frames are the learner's ---------------------------------------------------------
     def is_learner_file(self, filename: str) -> bool:
@@ -101,13 +141,18 @@ class _Worker:
         op = msg["op"]
         if op == "ping":
             return {"status": "ok", "value": os.getpid()}
+        self.forbidden_hit = None
         if op == "load":
             try:
                 self.load(msg["module"])
             except _Missing as exc:
                 return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
+                if self.forbidden_hit is not None:
+                    return {"status": "forbidden", **self.forbidden_hit}
                 return {"status": "import_failed", **self.raised(exc)}
+            if self.forbidden_hit is not None:
+                return {"status": "forbidden", **self.forbidden_hit}
             return {"status": "ok", "value": None}
 
         def here(device: str) -> str:
@@ -128,6 +173,8 @@ class _Worker:
         except BaseException as exc:
             if guard is not None and guard.hit is not None:
                 return {"status": "forbidden", **guard.hit}
+            if self.forbidden_hit is not None:
+                return {"status": "forbidden", **self.forbidden_hit}
             return self.raised(exc)
         finally:
             for stream in (sys.stdout, sys.stderr):
@@ -137,6 +184,8 @@ class _Worker:
                     pass
         if guard is not None and guard.hit is not None:  # the learner swallowed ForbiddenCall
             return {"status": "forbidden", **guard.hit}
+        if self.forbidden_hit is not None:
+            return {"status": "forbidden", **self.forbidden_hit}
         reply = {"status": "ok", "value": wire.encode(result)}
         if op == "new":
             self.handles[len(self.handles) + 1] = result
@@ -178,12 +227,15 @@ def main(argv: list[str] | None = None) -> None:
 
     conn = Connection(int(argv[0]))
     folder = argv[1]
-    sources = pickle.loads(conn.recv_bytes()) if len(argv) > 2 and argv[2] == "--sources" else None
+    flags = argv[2:]
+    sources = pickle.loads(conn.recv_bytes()) if "--sources" in flags else None
+    forbidden_dir = flags[flags.index("--forbid") + 1] if "--forbid" in flags else None
     import torch  # noqa: F401  (imported once, before any learner code, while the grader starts)
 
     from grader import wire
 
-    worker = _Worker(folder, sources)
+    worker = _Worker(folder, sources, forbidden_dir)
+    sys.addaudithook(worker.audit)
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)
     sys.argv = ["learner"]

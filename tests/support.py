@@ -47,7 +47,7 @@ def make_folder(tmp: Path, module: str, replacements: dict[str, str] | None = No
 
 
 def grade(folder: Path, targets: list[str], *, timeout: float = 300, extra: list[str] = (),
-          env: dict | None = None) -> dict:
+          env: dict | None = None, cwd: Path | None = None) -> dict:
     """Run ``grader check`` on ``folder``; return {qualname: (outcome, output)} plus the exit
     code under key ``"_rc"`` and the terminal text under ``"_stdout"``."""
     report = folder / "_results.json"
@@ -56,7 +56,7 @@ def grade(folder: Path, targets: list[str], *, timeout: float = 300, extra: list
     run_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     run_env.pop("GRADER_SOLUTIONS", None)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=run_env,
-                          cwd=folder)
+                          cwd=cwd or folder)
     out = {"_rc": proc.returncode, "_stdout": proc.stdout, "_stderr": proc.stderr}
     if report.exists():
         for test in json.loads(report.read_text("utf-8"))["tests"]:

@@ -1,0 +1,462 @@
+"""``grader grade SUBMISSIONS --out OUT``: grade a class, one subfolder per student.
+
+Each submission is graded by its own verdict process (``python -m grader check … --exercises
+<student> --seed 0``), N at a time, with a memory limit on the learner's worker and a time limit
+on the whole submission; a submission that hangs, crashes or breaks the grader gets a report that
+says so and never stops the batch. The fixed seed makes the verdicts reproducible: the same
+submission always gets the same verdict.
+
+Writes ``OUT/<student>/results.json`` (the contract's format, plus ``grader.log``: the terminal
+report), ``OUT/gradebook.csv``, ``OUT/summary.json`` and ``OUT/summary.md`` (per exercise: how
+many passed, the most common failing outcome and diagnosis), and with ``--junit FILE`` one JUnit
+testsuite per student.
+
+Exit status: 0 when every submission has a results.json, 1 when some could not be graded
+(notebook-only folders, or the grader itself failed), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.cli import EXIT_FAILED, EXIT_OK, UsageError, _lang
+
+DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
+DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
+SEED = 0
+SKIP_DIRS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints"}
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "grade", help="grade a class: every subfolder of SUBMISSIONS is one student (instructors)",
+        description="Grade every student's copy of the chapter files in parallel, each in its "
+                    "own processes with time and memory limits, and write results.json per "
+                    "student, gradebook.csv and a per-exercise summary to OUT.")
+    p.add_argument("submissions", metavar="SUBMISSIONS",
+                   help="folder with one subfolder per student")
+    p.add_argument("targets", nargs="*", metavar="TARGET", default=[],
+                   help="what to grade, as for `grader check` (default: all)")
+    p.add_argument("--out", required=True, metavar="OUT", help="folder for the results")
+    p.add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
+                   help="submissions graded at once (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help="time limit for one whole submission (default: %(default)g)")
+    p.add_argument("--memory-limit", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help="memory limit for each learner process (default: %(default)s; 0: none)")
+    p.add_argument("--device", default="cpu", metavar="cpu|cuda|auto",
+                   help="where tensors live (default: cpu, so parallel jobs do not share a GPU)")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one suite per student")
+    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_grade)
+
+
+def default_jobs() -> int:
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+# -- one submission ---------------------------------------------------------------------------
+
+@dataclass
+class Graded:
+    student: str
+    status: str  # graded | timeout | crashed | failed | notebooks
+    results: dict | None  # the results.json written for this student (None: not graded)
+    seconds: float = 0.0
+    note: str = ""
+
+
+def chapter_folder(folder: Path, filenames: list[str]) -> Path | None:
+    """The folder in ``folder``'s tree that holds the most of ``filenames`` (the shallowest on a
+    tie), so a submission uploaded as a zipped folder is found too; None when there are none."""
+    best: tuple[int, int, str] | None = None
+    found: Path | None = None
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        count = sum(name in files for name in filenames)
+        if count:
+            depth = len(Path(here).relative_to(folder).parts)
+            key = (-count, depth, here)
+            if best is None or key < best:
+                best, found = key, Path(here)
+    return found
+
+
+def has_notebooks(folder: Path) -> bool:
+    return any(p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts
+               for p in folder.rglob("*.ipynb"))
+
+
+def synthesized(exercises: list, outcome: str, text: str) -> dict:
+    """A results.json for a submission whose verdict process wrote none: every exercise gets
+    ``outcome`` and ``text`` (the learner still sees why, per exercise)."""
+    return {
+        "score": 0.0,
+        "max_score": sum(ex.points for ex in exercises),
+        "execution_time": 0.0,
+        "tests": [{"name": ex.qualname, "score": 0.0, "max_score": ex.points,
+                   "status": "failed", "output": text, "extra_data": {"outcome": outcome}}
+                  for ex in exercises],
+    }
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux /proc; empty elsewhere)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as f:
+                    children = [int(c) for c in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(children)
+            todo.extend(children)
+    return found
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill the verdict process and its worker (which runs in a session of its own)."""
+    children = _descendants(proc.pid)
+    for pid in [proc.pid, *children]:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # each is a group leader (start_new_session)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def grade_submission(folder: Path, exercises: list, targets: list[str], out: Path, *,
+                     student: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                     memory_limit_mb: int = DEFAULT_MEMORY_MB, device: str = "cpu",
+                     lang: str = "en") -> Graded:
+    """Grade one submission folder in a fresh verdict process; write ``out/results.json`` and
+    ``out/grader.log``. Never raises for anything the submission does."""
+    from grader import report
+    from grader.client import describe_exit
+    from grader.messages import t
+
+    student = student or folder.name
+    out.mkdir(parents=True, exist_ok=True)
+    results_path = out / "results.json"
+    results_path.unlink(missing_ok=True)  # a stale report must never stand for this run
+    filenames = sorted({ex_chapter_file(ex) for ex in exercises})
+    graded_dir = chapter_folder(folder, filenames)
+    if graded_dir is None and has_notebooks(folder):
+        return Graded(student, "notebooks", None, note=t("grade.notebooks", lang))
+    graded_dir = graded_dir or folder  # no chapter file at all: `missing_file` says so
+    cmd = [sys.executable, "-m", "grader", "check", *targets, "--exercises", str(graded_dir),
+           "--report", str(results_path), "--seed", str(SEED), "--device", device,
+           "--lang", lang]
+    if memory_limit_mb:
+        cmd += ["--memory-limit", str(memory_limit_mb)]
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("GRADER_SOLUTIONS", None)  # would not change --exercises, but keep it plain
+    started = time.perf_counter()
+    with open(out / "grader.log", "wb") as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, cwd=out, env=env,
+                                start_new_session=True)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            rc = None
+    seconds = time.perf_counter() - started
+    if rc is None:
+        results_path.unlink(missing_ok=True)
+        data = synthesized(exercises, "timeout", t("grade.timeout", lang, seconds=timeout))
+        report.write_json(results_path, data)
+        return Graded(student, "timeout", data, seconds)
+    if rc in (EXIT_OK, EXIT_FAILED) and results_path.is_file():
+        try:
+            data = json.loads(results_path.read_text("utf-8"))
+            return Graded(student, "graded", data, seconds)
+        except ValueError:
+            pass
+    tail = _tail(out / "grader.log")
+    if rc < 0:
+        how_en, how_zh = describe_exit(rc)
+        data = synthesized(exercises, "crashed",
+                           t("grade.crashed", lang, how_en=how_en, how_zh=how_zh, output=tail))
+        status = "crashed"
+    else:
+        data = synthesized(exercises, "error", t("grade.failed", lang, code=rc, output=tail))
+        status = "failed"
+    report.write_json(results_path, data)
+    return Graded(student, status, data, seconds, note=tail)
+
+
+def ex_chapter_file(ex: Any) -> str:
+    from grader import catalog as catalog_mod
+
+    return catalog_mod.load().chapter(ex.chapter).filename
+
+
+def _tail(path: Path, limit: int = 1500) -> str:
+    try:
+        text = path.read_bytes()[-limit:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return text.strip()
+
+
+# -- the class --------------------------------------------------------------------------------
+
+def students(submissions: Path, out: Path) -> list[Path]:
+    out = out.resolve()
+    return sorted((p for p in submissions.iterdir()
+                   if p.is_dir() and not p.name.startswith(".") and p.name not in SKIP_DIRS
+                   and p.resolve() != out),
+                  key=lambda p: p.name)
+
+
+def cmd_grade(args: Any) -> int:
+    from grader import catalog as catalog_mod
+
+    lang = _lang(args)
+    catalog = catalog_mod.load()
+    try:
+        exercises = catalog.resolve(args.targets)
+    except catalog_mod.TargetError as exc:
+        raise UsageError(str(exc)) from None
+    submissions = Path(args.submissions).expanduser().resolve()
+    if not submissions.is_dir():
+        raise UsageError(f"{args.submissions}: no such folder")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    if args.device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
+    out = Path(args.out).expanduser().resolve()
+    folders = students(submissions, out)
+    if not folders:
+        raise UsageError(f"{args.submissions} has no subfolders: put each student's chapter "
+                         "files in a folder of their own (SUBMISSIONS/<student>/)")
+    names = [f.name for f in folders]
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out}: not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+    graded = _grade_all(folders, exercises, args, out, lang)
+    graded.sort(key=lambda g: names.index(g.student))
+    write_gradebook(out / "gradebook.csv", graded, exercises)
+    summary = summarize(graded, exercises, lang)
+    from grader import report
+
+    report.write_json(out / "summary.json", summary)
+    (out / "summary.md").write_text(summary_markdown(summary, lang), encoding="utf-8")
+    if args.junit:
+        from grader import junit
+
+        junit.write(args.junit, [(g.student, g.results) for g in graded if g.results])
+    print_summary(summary, lang, out)
+    bad = [g for g in graded if g.status in ("notebooks", "failed")]
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
+               lang: str) -> list[Graded]:
+    from grader.messages import t
+
+    total = sum(ex.points for ex in exercises)
+    graded: list[Graded] = []
+    lock = threading.Lock()
+
+    def one(folder: Path) -> Graded:
+        try:
+            return grade_submission(folder, exercises, args.targets, out / folder.name,
+                                    timeout=args.timeout, memory_limit_mb=args.memory_limit,
+                                    device=args.device, lang=lang)
+        except Exception as exc:  # the grader's fault (disk full…): this student only
+            return Graded(folder.name, "failed", None, note=f"{type(exc).__name__}: {exc}")
+
+    def line(g: Graded) -> str:
+        score = g.results["score"] if g.results else 0.0
+        return t("grade.line", lang, done=len(graded), total=len(folders), student=g.student,
+                 score=score, max_score=total, status=t(f"grade.status.{g.status}", lang),
+                 seconds=g.seconds)
+
+    tty = sys.stdout.isatty()
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(one, f) for f in folders]
+        if tty:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, \
+                TextColumn, TimeElapsedColumn
+
+            from grader.report import console
+
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console(), transient=True) as bar:
+                task = bar.add_task(t("grade.grading", lang), total=len(folders))
+                for future in as_completed(futures):
+                    g = future.result()
+                    with lock:
+                        graded.append(g)
+                        bar.console.print(line(g))
+                        bar.advance(task)
+        else:
+            for future in as_completed(futures):
+                g = future.result()
+                graded.append(g)
+                print(line(g), flush=True)
+    return graded
+
+
+def write_gradebook(path: Path, graded: list[Graded], exercises: list) -> None:
+    """One row per student: ``student``, one column per exercise (points earned), ``score``,
+    ``max_score``. A submission that was not graded has empty cells."""
+    max_score = sum(ex.points for ex in exercises)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *(ex.qualname for ex in exercises), "score", "max_score"])
+        for g in graded:
+            if g.results is None:
+                writer.writerow([g.student, *([""] * len(exercises)), "", f"{max_score:g}"])
+                continue
+            scores = {test["name"]: float(test.get("score", 0)) for test in g.results["tests"]}
+            cells = [f"{scores[ex.qualname]:g}" if ex.qualname in scores else "0"
+                     for ex in exercises]
+            writer.writerow([g.student, *cells, f"{sum(map(float, cells)):g}",
+                             f"{max_score:g}"])
+    os.replace(tmp, path)
+
+
+def _diagnosis(output: str, lang: str) -> str | None:
+    from grader.messages import t
+
+    prefix = t("mm.diagnosis", lang, text="").strip()
+    for raw in output.splitlines():
+        line = raw.strip()
+        if line.startswith(prefix):
+            return line[len(prefix):].strip() or None
+    return None
+
+
+def summarize(graded: list[Graded], exercises: list, lang: str) -> dict:
+    from grader.outcomes import OUTCOMES
+
+    rows = []
+    done = [g for g in graded if g.results is not None]
+    for ex in exercises:
+        counts: Counter[str] = Counter()
+        diagnoses: Counter[str] = Counter()
+        passed = seen = 0
+        for g in done:
+            test = next((x for x in g.results["tests"] if x.get("name") == ex.qualname), None)
+            if test is None:
+                continue
+            seen += 1
+            outcome = (test.get("extra_data") or {}).get("outcome", test.get("status"))
+            if outcome == "passed":
+                passed += 1
+                continue
+            counts[outcome] += 1
+            diagnosis = _diagnosis(str(test.get("output", "")), lang)
+            if diagnosis:
+                diagnoses[diagnosis] += 1
+        order = {o: i for i, o in enumerate(OUTCOMES)}
+        common = min(counts, key=lambda o: (-counts[o], order.get(o, 99), o), default=None)
+        diag = min(diagnoses, key=lambda d: (-diagnoses[d], d), default=None)
+        rows.append({
+            "name": ex.qualname, "points": ex.points, "passed": passed, "graded": seen,
+            "outcomes": dict(sorted(counts.items())),
+            "most_common_failure": {"outcome": common, "count": counts[common]} if common
+            else None,
+            "most_common_diagnosis": {"text": diag, "count": diagnoses[diag]} if diag else None,
+        })
+    scores = [float(g.results["score"]) for g in done]
+    return {
+        "students": len(graded),
+        "graded": len(done),
+        "max_score": sum(ex.points for ex in exercises),
+        "mean_score": round(sum(scores) / len(scores), 3) if scores else None,
+        "not_graded": [{"student": g.student, "status": g.status, "note": g.note}
+                       for g in graded if g.results is None],
+        "problems": [{"student": g.student, "status": g.status}
+                     for g in graded if g.results is not None and g.status != "graded"],
+        "exercises": rows,
+    }
+
+
+def _failure_text(row: dict, lang: str) -> tuple[str, str]:
+    from grader.messages import t
+
+    common = row["most_common_failure"]
+    failure = f"{t('outcome.' + common['outcome'], lang)} ({common['count']})" if common else "-"
+    diag = row["most_common_diagnosis"]
+    return failure, (f"{diag['text']} ({diag['count']})" if diag else "")
+
+
+def summary_markdown(summary: dict, lang: str) -> str:
+    from grader.messages import t
+
+    head = t("grade.table_head", lang).split("|")
+    lines = [f"# {t('grade.summary_title', lang)}", "",
+             t("grade.summary_line", lang, graded=summary["graded"],
+               students=summary["students"], mean=summary["mean_score"] or 0,
+               max_score=summary["max_score"]), "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in summary["exercises"]:
+        failure, diag = _failure_text(row, lang)
+        cells = [f"`{row['name']}`", f"{row['points']:g}", f"{row['passed']}/{row['graded']}",
+                 failure, diag.replace("|", "\\|")]
+        lines.append("| " + " | ".join(cells) + " |")
+    for item in summary["not_graded"] + summary["problems"]:
+        lines.append("")
+        lines.append(f"- {item['student']}: {t('grade.status.' + item['status'], lang)}")
+    return "\n".join(lines) + "\n"
+
+
+def print_summary(summary: dict, lang: str, out: Path) -> None:
+    from rich.table import Table
+
+    from grader.messages import t
+    from grader.report import console
+
+    con = console()
+    head = t("grade.table_head", lang).split("|")
+    table = Table(title=t("grade.summary_title", lang), title_justify="left")
+    for i, column in enumerate(head):
+        table.add_column(column, justify="right" if i in (1, 2) else "left",
+                         overflow="fold")
+    for row in summary["exercises"]:
+        failure, diag = _failure_text(row, lang)
+        table.add_row(row["name"], f"{row['points']:g}", f"{row['passed']}/{row['graded']}",
+                      failure, diag)
+    con.print(table)
+    con.print(t("grade.summary_line", lang, graded=summary["graded"],
+                students=summary["students"], mean=summary["mean_score"] or 0,
+                max_score=summary["max_score"]))
+    for item in summary["not_graded"]:
+        con.print(f"{item['student']}: {t('grade.status.' + item['status'], lang)}. "
+                  f"{item['note']}".rstrip())
+    for item in summary["problems"]:
+        con.print(f"{item['student']}: {t('grade.status.' + item['status'], lang)}")
+    con.print(t("grade.written", lang, out=str(out)))

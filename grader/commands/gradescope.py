@@ -1,0 +1,123 @@
+"""``grader gradescope --out autograder.zip [TARGET ...]``: a Gradescope autograder bundle.
+
+The zip holds what Gradescope expects at its root: ``setup.sh`` (installs a CPU build of torch
+and this package), ``run_autograder`` (grades ``/autograder/submission`` into
+``/autograder/results/results.json``, see ``grader.gradescope.autograde``), ``config.json``
+(targets, limits, language) and ``convgrade/``: the grader package with its pyproject. Never the
+solutions, never the learner stubs. The zip is reproducible: same sources, same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from grader.cli import EXIT_OK, UsageError, _lang
+
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+_EPOCH = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: a rebuilt bundle is byte-identical
+_README = ("# convgrade\n\nAuto-graded convolutional-network exercises (d2l lectures 19-23); "
+           "this copy is part of a Gradescope autograder bundle.\n")
+
+
+def register(subparsers: Any) -> None:
+    from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+    p = subparsers.add_parser(
+        "gradescope", help="build a Gradescope autograder zip (instructors)",
+        description="Build a Gradescope autograder bundle: setup.sh installs a CPU build of "
+                    "torch and convgrade; run_autograder grades /autograder/submission and "
+                    "writes /autograder/results/results.json. Upload the zip as the "
+                    "autograder of a programming assignment.")
+    p.add_argument("targets", nargs="*", metavar="TARGET", default=[],
+                   help="what the assignment grades, as for `grader check` (default: all)")
+    p.add_argument("--out", default="autograder.zip", metavar="ZIP",
+                   help="the zip to write (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help="time limit for one submission (default: %(default)g)")
+    p.add_argument("--memory-limit", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                   help="memory limit for the learner's process (default: %(default)s)")
+    p.add_argument("--torch-index-url", default=TORCH_CPU_INDEX, metavar="URL",
+                   help="where setup.sh installs torch from (default: the CPU wheels)")
+    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_gradescope)
+
+
+def package_sources() -> tuple[Path, Path]:
+    """(the ``grader`` package folder, the project folder with its pyproject.toml)."""
+    import grader
+
+    package = Path(grader.__file__).resolve().parent
+    project = package.parent
+    if not (project / "pyproject.toml").is_file():
+        raise UsageError(f"{project} has no pyproject.toml: build the bundle from a source "
+                         "checkout of convgrade (pip install -e .)")
+    return package, project
+
+
+def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang: str,
+                 torch_index_url: str) -> dict[str, tuple[bytes, bool]]:
+    """{path in the zip: (content, executable)}."""
+    package, project = package_sources()
+    templates = resources.files("grader.gradescope")
+    files: dict[str, tuple[bytes, bool]] = {
+        "setup.sh": (templates.joinpath("setup.sh").read_text("utf-8")
+                     .replace("@TORCH_INDEX_URL@", torch_index_url).encode(), True),
+        "run_autograder": (templates.joinpath("run_autograder").read_bytes(), True),
+        "config.json": (json.dumps({"targets": targets, "timeout": timeout,
+                                    "memory_limit_mb": memory_limit_mb, "lang": lang},
+                                   indent=2).encode() + b"\n", False),
+        "convgrade/pyproject.toml": ((project / "pyproject.toml").read_bytes(), False),
+    }
+    readme = project / "README.md"
+    files["convgrade/README.md"] = (readme.read_bytes() if readme.is_file()
+                                    else _README.encode(), False)
+    for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package)
+        if (path.is_dir() or "__pycache__" in rel.parts or path.suffix in (".pyc", ".pyo")
+                or any(part.startswith(".") for part in rel.parts)):
+            continue
+        files[f"convgrade/grader/{rel.as_posix()}"] = (path.read_bytes(),
+                                                       path.name in ("setup.sh",
+                                                                     "run_autograder"))
+    return files
+
+
+def write_zip(path: Path, files: dict[str, tuple[bytes, bool]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            data, executable = files[name]
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o100755 if executable else 0o100644) << 16
+            zf.writestr(info, data)
+    tmp.replace(path)
+
+
+def cmd_gradescope(args: Any) -> int:
+    from grader import catalog as catalog_mod
+    from grader.messages import t
+
+    lang = _lang(args)
+    try:
+        exercises = catalog_mod.load().resolve(args.targets)
+    except catalog_mod.TargetError as exc:
+        raise UsageError(str(exc)) from None
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    out = Path(args.out).expanduser().resolve()
+    if out.suffix != ".zip":
+        raise UsageError(f"--out {args.out}: Gradescope expects a .zip file")
+    files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
+                         args.torch_index_url)
+    write_zip(out, files)
+    print(t("gradescope.written", lang, zip=str(out), count=len(exercises),
+            points=sum(ex.points for ex in exercises),
+            targets=" ".join(args.targets) or "all"))
+    return EXIT_OK

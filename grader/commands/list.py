@@ -1,0 +1,95 @@
+"""``grader list``: every chapter and exercise with its last outcome, points, and what is next.
+
+It reads the catalog and ``.grader/last.json`` (written by ``grader check``) and nothing else:
+no torch, no grading, so it answers at once. ``load_state`` and ``next_exercise`` are shared
+with ``grader hint`` and ``grader watch``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+UNCHECKED = "unchecked"  # no outcome recorded yet (not an outcome of the grader)
+
+
+def load_state(root: Path | None) -> dict[str, str]:
+    """{qualname: last outcome} from ``.grader/last.json``; empty when there is none or it is
+    unreadable (the state is a convenience: a damaged file must not stop the learner)."""
+    if root is None:
+        return {}
+    try:
+        data = json.loads((root / ".grader" / "last.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(data, dict) else {}
+
+
+def next_exercise(catalog: Any, state: dict[str, str]) -> Any | None:
+    """The first exercise in course order whose last outcome is not ``passed``; None when all
+    have passed."""
+    for ex in catalog.exercises():
+        if state.get(ex.qualname) != "passed":
+            return ex
+    return None
+
+
+def cmd_list(args: Any) -> int:
+    from rich.text import Text
+
+    from grader import catalog as catalog_mod
+    from grader import report
+    from grader.cli import _lang, find_root
+    from grader.messages import t
+
+    lang = _lang(args)
+    catalog = catalog_mod.load()
+    root = find_root()
+    state = load_state(root)
+    upcoming = next_exercise(catalog, state)
+    con = report.console()
+    name_width = max(len(ex.qualname) for ex in catalog.exercises())
+    labels = {o: t(f"outcome.{o}", lang) for o in report.OUTCOME_STYLE}
+    labels[UNCHECKED] = t("list.unchecked", lang)
+    outcome_width = max(report.cell_width(label) for label in labels.values())
+    passed = score = max_score = 0.0
+    for chapter in catalog.chapters:
+        done = sum(state.get(ex.qualname) == "passed" for ex in chapter.exercises)
+        con.print(Text(t("list.chapter", lang, number=chapter.number,
+                         title=chapter.title(lang), passed=done,
+                         total=len(chapter.exercises)), style="bold"))
+        for ex in chapter.exercises:
+            outcome = state.get(ex.qualname, UNCHECKED)
+            if outcome not in report.OUTCOME_STYLE:
+                outcome = UNCHECKED
+            glyph, style = report.OUTCOME_STYLE.get(outcome, ("○", "dim"))
+            earned = ex.points if outcome == "passed" else 0.0
+            passed += outcome == "passed"
+            score += earned
+            max_score += ex.points
+            line = Text("  ")
+            line.append(f"{glyph} ", style=style)
+            line.append(ex.qualname.ljust(name_width + 2))
+            line.append(report.pad(labels[outcome], outcome_width + 2), style=style)
+            line.append(f"{earned:g}/{ex.points:g}")
+            if ex is upcoming:
+                line.append("  " + t("list.next_marker", lang), style="bold cyan")
+            con.print(line)
+        con.print()
+    con.print(Text(t("list.summary", lang, passed=int(passed), total=len(catalog.exercises()),
+                     score=score, max_score=max_score), style="bold"))
+    if upcoming is None:
+        con.print(Text(t("list.done", lang), style="bold green"))
+    else:
+        con.print(Text(t("list.next", lang, name=upcoming.qualname)))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "list", help="show every exercise with its last outcome and what to do next")
+    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    parser.set_defaults(func=cmd_list)

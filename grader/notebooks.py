@@ -1,0 +1,632 @@
+"""Chapters as Jupyter notebooks, graded in place.
+
+Three parts, in the order data flows:
+
+- **Making** a notebook (``build_notebook``, used by ``grader notebook``): the chapter file is
+  split with ``ast`` into teaching text (module and exercise docstrings, as markdown), a setup
+  cell (the file's imports), one code cell per exercise (the stub from ``release.make_stub`` of
+  the solution, or the reference) and a check cell ``grader.check("chapterNN.<exercise>")``.
+- **Which code is graded.** A notebook's code cells, in order (a saved ``.ipynb``) or in the
+  order the kernel ran them (IPython's input history, for ``grader.check`` in a kernel), become
+  the chapter's module in the isolated worker (``Worker(sources=...)``). Only *definitions* are
+  kept: imports, functions, classes, and assignments that call nothing. Examples, prints,
+  training runs and check cells stay in the notebook. Each cell keeps its own name
+  (``<learner cell 3>`` in a file, ``<learner In [7]>`` in a kernel) and line numbers, so
+  tracebacks point into the learner's cell. In a kernel, cells that did not compile are skipped
+  and a definition that raised is skipped, as the kernel itself did; in a saved notebook a syntax
+  error is reported, as for a chapter file.
+- **Other chapters.** The notebook's own definitions win (a later definition replaces an
+  earlier one, as in the kernel). ``import chapterNN_...`` of another chapter resolves in one
+  folder, as for a chapter file: ``--exercises DIR`` when given; ``solutions/`` with
+  ``--solutions``, ``GRADER_SOLUTIONS=1`` or a notebook made with ``--solutions``; else the
+  project's ``exercises/``. The project is found from the notebook's folder (the kernel's working
+  folder), then the current folder, then the grader's own checkout.
+
+``grader.check`` runs the verdict in a subprocess (``python -c ... grader.notebooks.main``,
+fed JSON on stdin) so that pytest and Hypothesis never run inside the learner's kernel.
+
+This module imports nothing heavy at the top: the worker imports it to run cells.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# A chapter's key formulas, as LaTeX display maths for the notebook's formula cell.
+FORMULAS: dict[str, list[str]] = {
+    "chapter19": [
+        r"Y_{i,j} = \sum_{a=0}^{k_h-1} \sum_{b=0}^{k_w-1} X_{i+a,\,j+b}\; K_{a,b},"
+        r"\qquad Y \in \mathbb{R}^{(n_h-k_h+1)\times(n_w-k_w+1)}",
+    ],
+    "chapter20": [
+        r"o_h = \left\lfloor \frac{n_h + 2p_h - k_h}{s_h} \right\rfloor + 1,\qquad"
+        r" o_w = \left\lfloor \frac{n_w + 2p_w - k_w}{s_w} \right\rfloor + 1",
+    ],
+    "chapter21": [
+        r"Y_{o} = \sum_{c=0}^{c_i-1} X_{c} \star K_{o,c},\qquad"
+        r" X \in \mathbb{R}^{c_i\times n_h\times n_w},\;"
+        r" K \in \mathbb{R}^{c_o\times c_i\times k_h\times k_w}",
+        r"\text{1}\times\text{1 kernel:}\quad Y_{o,\,i,\,j} = \sum_{c} K_{o,c}\, X_{c,\,i,\,j}"
+        r"\quad\Longleftrightarrow\quad Y = K_{c_o\times c_i}\; X_{c_i\times (n_h n_w)}",
+    ],
+    "chapter22": [
+        r"\text{max: } Y_{i,j} = \max_{0\le a<p_h,\;0\le b<p_w} X_{i s_h + a,\; j s_w + b}"
+        r"\qquad \text{avg: } Y_{i,j} = \frac{1}{p_h p_w} \sum_{a,b} X_{i s_h + a,\; j s_w + b}",
+    ],
+    "chapter23": [
+        r"1{\times}28{\times}28 \xrightarrow{\text{conv } 5\times5,\ p=2} 6{\times}28{\times}28"
+        r" \xrightarrow{\text{pool}} 6{\times}14{\times}14 \xrightarrow{\text{conv } 5\times5}"
+        r" 16{\times}10{\times}10 \xrightarrow{\text{pool}} 16{\times}5{\times}5"
+        r" \to 400 \to 120 \to 84 \to 10",
+        r"\ell = -\frac{1}{n} \sum_{i=1}^{n} \log \frac{\exp(o_{i,y_i})}{\sum_{j} \exp(o_{i,j})}",
+    ],
+}
+
+_CHECK_CALL = re.compile(r"""\bcheck\(\s*(['"])([^'"]+)\1""")
+_SOLUTION_MARKER = re.compile(r"^\s*# (BEGIN|END) SOLUTION\s*$")
+
+
+# == making a notebook ==========================================================================
+
+@dataclass
+class Part:
+    """A run of a chapter file: one exercise's definition, or code between exercises."""
+
+    code: str
+    exercise: str | None = None
+    doc: str | None = None
+
+
+def split_chapter(source: str, exercise_names: set[str] | list[str],
+                  filename: str = "<chapter>") -> tuple[str | None, list[Part]]:
+    """(module docstring, parts in file order). Each top-level statement owns the lines from the
+    end of the previous one (comments above it included) to its own end. An exercise's
+    docstring moves to ``Part.doc`` (the notebook shows it as markdown)."""
+    tree = ast.parse(source, filename)
+    lines = source.splitlines(keepends=True)
+    body = list(tree.body)
+    module_doc = ast.get_docstring(tree, clean=True)
+    previous_end = 0
+    if module_doc is not None:
+        previous_end = body.pop(0).end_lineno or 0
+    parts: list[Part] = []
+    for node in body:
+        start, end = previous_end, node.end_lineno or node.lineno
+        previous_end = end
+        name = getattr(node, "name", None)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and name in exercise_names:
+            chunk = lines[start:end]
+            doc = ast.get_docstring(node, clean=True)
+            doc_node = node.body[0]
+            header_end = min(n.lineno for n in node.body)  # first line of the body
+            if doc is not None and len(node.body) > 1 and doc_node.lineno == header_end \
+                    and doc_node.lineno > node.lineno:
+                # Drop the docstring's lines (it is shown above the cell instead).
+                del chunk[doc_node.lineno - 1 - start:(doc_node.end_lineno or 0) - start]
+            parts.append(Part(_strip_blank("".join(chunk)), exercise=name, doc=doc))
+        else:
+            code = "".join(lines[start:end])
+            if parts and parts[-1].exercise is None:
+                parts[-1].code = _strip_blank(parts[-1].code + "\n" + code)
+            else:
+                parts.append(Part(_strip_blank(code)))
+    return module_doc, [p for p in parts if p.code.strip()]
+
+
+def _strip_blank(code: str) -> str:
+    return code.strip("\n").rstrip() + "\n" if code.strip() else ""
+
+
+def docstring_markdown(doc: str) -> str:
+    """A reST-flavoured docstring as markdown: ``text::`` blocks become fenced code blocks
+    (``python`` when they are doctest examples); double-backtick literals work as they are."""
+    out: list[str] = []
+    lines = doc.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.rstrip().endswith("::"):
+            head = line.rstrip()[:-2].rstrip()
+            out.append(head + ":" if head else "")
+            i += 1
+            while i < len(lines) and not lines[i].strip():
+                i += 1
+            block: list[str] = []
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+                block.append(lines[i])
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            code = textwrap.dedent("\n".join(block))
+            lang = "python" if code.lstrip().startswith(">>>") else ""
+            out += ["", f"```{lang}", code, "```", ""]
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out).strip() + "\n"
+
+
+def chapter_sources(root: Path, module: str) -> tuple[Path | None, Path | None]:
+    """(the solution file, the exercise file) of a chapter in the project, where they exist."""
+    solution = root / "solutions" / f"{module}.py"
+    exercise = root / "exercises" / f"{module}.py"
+    return (solution if solution.is_file() else None,
+            exercise if exercise.is_file() else None)
+
+
+def notebook_source(root: Path, chapter: Any, solutions: bool, lang: str) -> str:
+    """The chapter file a notebook is made from: the reference (``solutions``), else the stub
+    made from it, else (a learner's project without solutions) the file in ``exercises/``."""
+    from grader.messages import t
+    from grader.release import make_stub
+
+    solution, exercise = chapter_sources(root, chapter.module)
+    if solution is not None:
+        text = solution.read_text("utf-8")
+        return text if solutions else make_stub(text, str(solution))
+    if exercise is not None and not solutions:
+        return exercise.read_text("utf-8")
+    folders = "solutions/" if solutions else "solutions/ / exercises/"
+    raise LookupError(t("nb.no_source", lang, file=chapter.filename, folders=folders))
+
+
+def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: str = "en",
+                   filename: str | None = None) -> Any:
+    """An nbformat v4 notebook for ``chapter`` (a ``catalog.Chapter``) made from ``source``."""
+    import nbformat
+    from nbformat import v4
+
+    import grader
+    from grader.messages import t
+
+    names = [ex.name for ex in chapter.exercises]
+    module_doc, parts = split_chapter(source, set(names), chapter.filename)
+    if solutions:
+        for part in parts:
+            part.code = "".join(line for line in part.code.splitlines(keepends=True)
+                                if not _SOLUTION_MARKER.match(line))
+    cells = []
+    heading = f"{chapter.title_en} · {chapter.title_zh}"
+    intro = ""
+    if module_doc:
+        first, _, rest = module_doc.partition("\n")
+        if first.lower().startswith("chapter"):
+            heading = first.rstrip(".")
+            module_doc = rest
+        # The file's "Run `grader check ...`" paragraph is about the .py file, not the notebook.
+        paragraphs = [p for p in module_doc.strip().split("\n\n")
+                      if not p.lstrip().startswith("Run ``grader check")]
+        intro = docstring_markdown("\n\n".join(paragraphs)) if paragraphs else ""
+    cells.append(v4.new_markdown_cell(f"# {heading}\n\n{intro}".rstrip() + "\n", id="intro"))
+    nb_file = filename or f"notebooks/{chapter.module}.ipynb"
+    cells.append(v4.new_markdown_cell(t("nb.howto", lang, file=nb_file), id="howto"))
+    formulas = FORMULAS.get(chapter.id, [])
+    if formulas:
+        maths = "\n\n".join(f"$$\n{f}\n$$" for f in formulas)
+        cells.append(v4.new_markdown_cell(f"### {t('nb.formula', lang)}\n\n{maths}\n",
+                                          id="formula"))
+    setup = [f"# {t('nb.setup', lang)}", "import grader", "",
+             f"grader.setup_notebook({chapter.id!r}{', solutions=True' if solutions else ''})"]
+    if parts and parts[0].exercise is None:
+        setup += ["", parts.pop(0).code.rstrip("\n")]
+    cells.append(v4.new_code_cell("\n".join(setup) + "\n", id="setup",
+                                  metadata={"convgrade": {"role": "setup"}}))
+    number = 0
+    given = 0
+    for part in parts:
+        if part.exercise is None:
+            given += 1
+            cells.append(v4.new_markdown_cell(t("nb.given", lang), id=f"given-{given}-text"))
+            cells.append(v4.new_code_cell(part.code, id=f"given-{given}",
+                                          metadata={"convgrade": {"role": "given"}}))
+            continue
+        number += 1
+        ex = chapter.exercise(part.exercise)
+        title = t("nb.exercise", lang, number=f"{chapter.number}.{number}",
+                  signature=ex.signature, points=ex.points)
+        text = f"## {title}\n\n{docstring_markdown(part.doc)}" if part.doc else f"## {title}\n"
+        cells.append(v4.new_markdown_cell(text, id=f"{ex.name}-text"))
+        cells.append(v4.new_code_cell(part.code, id=f"{ex.name}-code",
+                                      metadata={"convgrade": {"exercise": ex.qualname}}))
+        cells.append(v4.new_code_cell(f"grader.check({ex.qualname!r})", id=f"{ex.name}-check",
+                                      metadata={"convgrade": {"role": "check"}}))
+    cells.append(v4.new_markdown_cell(f"## {t('nb.check_all', lang)}", id="chapter-text"))
+    cells.append(v4.new_code_cell(f"grader.check({chapter.id!r})", id="chapter-check",
+                                  metadata={"convgrade": {"role": "check"}}))
+    nb = v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                       "language": "python"},
+        "language_info": {"name": "python"},
+        "convgrade": {"chapter": chapter.id, "module": chapter.module,
+                      "solutions": bool(solutions), "version": grader.__version__},
+    })
+    nbformat.validate(nb)
+    return nb
+
+
+def write_notebook(nb: Any, path: Path, force: bool = False) -> None:
+    """Write ``nb`` to ``path`` (atomically); never over an existing file unless ``force``."""
+    import nbformat
+
+    if path.exists() and not force:
+        raise FileExistsError(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        nbformat.write(nb, handle)
+    os.replace(tmp, path)
+
+
+# == which code is graded =======================================================================
+
+def to_python(source: str) -> str:
+    """A cell's source as plain Python: IPython magics and ``!shell`` lines become calls (which
+    are not definitions, so grading drops them). Line numbers stay those of the cell."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        if source.lstrip().startswith("%%"):
+            return ""
+        return "".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line)
+                       for line in source.splitlines(keepends=True))
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # leave it to the parser to report
+        return source
+
+
+def is_definition(node: ast.stmt) -> bool:
+    """Kept when grading: imports, functions, classes, and assignments that call nothing
+    (``EPS = 1e-6``); a ``try`` made only of such statements (``try: import x except: ...``)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                         ast.ClassDef)):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names_only = all(isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.Starred))
+                         and all(isinstance(m, (ast.Name, ast.Tuple, ast.List, ast.Starred,
+                                                ast.Store))
+                                 for m in ast.walk(n))
+                         for n in targets)
+        return names_only and (node.value is None or _calls_nothing(node.value))
+    if isinstance(node, ast.Try):
+        blocks = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
+        return all(is_definition(n) or isinstance(n, ast.Pass) for b in blocks for n in b)
+    return False
+
+
+def _calls_nothing(node: ast.AST) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Lambda):
+            continue  # a lambda's body runs when it is called, not when it is defined
+        if isinstance(current, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+        stack.extend(ast.iter_child_nodes(current))
+    return True
+
+
+def exec_cells(namespace: dict, cells: list, strict: bool = True) -> None:
+    """Run the definitions of ``cells`` ((python, shown source, filename) triples) in
+    ``namespace``: what the worker does to load a notebook as a chapter module.
+
+    ``strict`` (a saved notebook): a cell that does not compile raises, as a chapter file
+    would. Otherwise (a kernel's history) such a cell is skipped, and so is a definition that
+    raises, because the kernel skipped them too."""
+    import linecache
+
+    for python, shown, filename in cells:
+        try:
+            tree = ast.parse(python, filename)
+        except SyntaxError:
+            if strict:
+                raise
+            continue
+        kept = [node for node in tree.body if is_definition(node)]
+        if not kept:
+            continue
+        # Tracebacks show the learner's own lines.
+        linecache.cache[filename] = (len(shown), None, shown.splitlines(keepends=True), filename)
+        if strict:
+            exec(compile(ast.Module(body=kept, type_ignores=[]), filename, "exec"), namespace)
+            continue
+        for node in kept:
+            try:
+                code = compile(ast.Module(body=[node], type_ignores=[]), filename, "exec")
+                exec(code, namespace)
+            except Exception:
+                continue
+
+
+def module_sources(module: str, cells: list, strict: bool) -> dict[str, tuple[str, str]]:
+    """``Worker(sources=...)`` that load ``cells`` as ``module``. The loader line's file name
+    does not start with ``<learner``, so it never shows in a learner's traceback."""
+    cells = [tuple(c) for c in cells]
+    loader = (f"__import__('grader.notebooks', fromlist=['exec_cells'])"
+              f".exec_cells(globals(), {cells!r}, strict={bool(strict)!r})\n")
+    return {module: (loader, "<notebook loader>")}
+
+
+def notebook_cells(nb: Any) -> list[tuple[str, str, str]]:
+    """A saved notebook's code cells, top to bottom, as (python, source, filename); a cell is
+    named by its place among the code cells: ``<learner cell 3>``."""
+    cells = []
+    number = 0
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        number += 1
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if source.strip():
+            cells.append((to_python(source), source, f"<learner cell {number}>"))
+    return cells
+
+
+def history_cells(history: list[str]) -> list[tuple[str, str, str]]:
+    """A kernel's input history (``In``), in the order it ran: ``<learner In [7]>``."""
+    return [(to_python(src), src, f"<learner In [{i}]>") for i, src in enumerate(history)
+            if i > 0 and src and src.strip()]
+
+
+def notebook_chapter(nb: Any, catalog: Any) -> Any | None:
+    """The chapter a notebook holds: ``metadata.convgrade.chapter``, else the one chapter its
+    ``grader.check("...")`` cells name; None when neither tells."""
+    meta = (nb.get("metadata") or {}).get("convgrade") or {}
+    if meta.get("chapter"):
+        try:
+            return catalog.chapter(meta["chapter"])
+        except KeyError:
+            return None
+    found = set()
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        for match in _CHECK_CALL.finditer(source):
+            try:
+                found.update(ex.chapter for ex in catalog.resolve([match.group(2)]))
+            except ValueError:
+                continue
+    return catalog.chapter(found.pop()) if len(found) == 1 else None
+
+
+def support_folder(starts: list[Path], solutions: bool) -> tuple[Path, Path | None]:
+    """(the folder other chapters are imported from, the project root or None)."""
+    from grader.cli import find_root
+
+    root = None
+    for start in [*starts, Path(__file__).resolve().parent.parent]:
+        root = find_root(start)
+        if root is not None:
+            break
+    if root is None:
+        return starts[0].resolve(), None
+    for name in (("solutions", "exercises") if solutions else ("exercises", "solutions")):
+        if (root / name).is_dir():
+            return root / name, root
+    return root, root
+
+
+# == grading ====================================================================================
+
+def grade(chapter: Any, exercises: list, cells: list, *, strict: bool, folder: Path,
+          root: Path | None, device: str = "auto", seed: int | None = None,
+          database: Path | None = None, memory_limit: int | None = -1) -> Any:
+    """Grade ``exercises`` of ``chapter`` with ``cells`` as the chapter's module; the runner's
+    ``RunResult``. ``device`` ``auto`` picks CUDA when there is one; ``memory_limit`` -1: the
+    client's default."""
+    from grader import cli, runner
+    from grader.client import Worker
+
+    sources = module_sources(chapter.module, cells, strict)
+    options: dict[str, Any] = {}
+    if memory_limit != -1:
+        options["memory_limit_mb"] = memory_limit or None
+    if hasattr(cli, "solutions_dir"):  # the reference solutions are off limits to the learner
+        options["forbidden_dir"] = cli.solutions_dir(root)
+    worker = Worker(folder, sources=sources, **options)
+    worker.start()  # it imports torch while this process does too
+    try:
+        import torch
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        job = runner.Job(folder=folder, exercises=exercises, device=device, seed=seed,
+                         database=database, sources=sources)
+        return runner.run(job, worker=worker)
+    finally:
+        worker.close()
+
+
+def database_for(root: Path | None, key: str, solutions: bool, seed: int | None) -> Path | None:
+    """Where Hypothesis keeps a notebook's failing examples (a learner sees the same small
+    counterexample until it is fixed); None for instructors' and seeded runs."""
+    if root is None or solutions or seed is not None:
+        return None
+    digest = hashlib.sha1(f"notebook:{key}".encode()).hexdigest()[:12]
+    return root / ".grader" / "hypothesis" / digest
+
+
+def cmd_check_notebook(args: Any) -> int:
+    """``grader check PATH.ipynb [TARGET ...]``: the same outcomes, report and exit status as
+    for a chapter file (called from ``grader.cli.cmd_check``)."""
+    from grader import catalog as catalog_mod
+    from grader import cli, report
+    from grader.messages import default_lang, t
+
+    lang = getattr(args, "lang", None) or default_lang()
+    catalog = catalog_mod.load()
+    paths = [x for x in args.targets if x.endswith(".ipynb")]
+    others = [x for x in args.targets if not x.endswith(".ipynb")]
+    if len(paths) != 1:
+        raise cli.UsageError(t("nb.one_notebook", lang, paths=", ".join(paths)))
+    path = Path(paths[0]).expanduser()
+    if not path.is_file():
+        raise cli.UsageError(t("nb.missing", lang, path=path))
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:
+        raise cli.UsageError(t("nb.unreadable", lang, path=path,
+                               error=f"{type(exc).__name__}: {exc}")) from None
+    chapter = notebook_chapter(nb, catalog)
+    if chapter is None:
+        raise cli.UsageError(t("nb.no_chapter", lang, path=path))
+    try:
+        exercises = catalog.resolve(others or [chapter.id])
+    except catalog_mod.TargetError as exc:
+        raise cli.UsageError(str(exc)) from None
+    for ex in exercises:
+        if ex.chapter != chapter.id:
+            raise cli.UsageError(t("nb.other_chapter", lang, target=ex.qualname,
+                                   chapter=chapter.id))
+    if args.device not in ("auto", "cpu", "cuda"):
+        raise cli.UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise cli.UsageError("--device cuda: CUDA is not available on this machine "
+                                 "(use --device cpu or auto)")
+    solutions = cli.solutions_mode(args) or \
+        bool(((nb.get("metadata") or {}).get("convgrade") or {}).get("solutions"))
+    if args.exercises:
+        folder, root = cli.graded_folder(args)
+    else:
+        folder, root = support_folder([path.resolve().parent, Path.cwd()], solutions)
+    if getattr(args, "thorough", False):
+        os.environ["GRADER_THOROUGH_FACTOR"] = "10"
+    memory = cli.memory_limit(args) if hasattr(cli, "memory_limit") else \
+        (args.memory_limit or None)
+    run = grade(chapter, exercises, notebook_cells(nb), strict=True, folder=folder, root=root,
+                device=args.device, seed=args.seed, memory_limit=memory,
+                database=database_for(root, str(path.resolve()), solutions, args.seed))
+    report.print_run(run, lang)
+    if args.report:
+        report.write_json(args.report, report.results_json(run, lang))
+    return 0 if all(r.outcome == "passed" for r in run.results) else 1
+
+
+# == in a kernel ================================================================================
+
+_STATE: dict[str, Any] = {}
+
+
+def _kernel_solutions(solutions: bool) -> bool:
+    env = os.environ.get("GRADER_SOLUTIONS", "").strip().lower() in ("1", "true", "yes", "on")
+    return bool(solutions) or env
+
+
+def setup_notebook(chapter: str, *, solutions: bool = False) -> None:
+    """The notebook's setup cell: remember its chapter, and import other chapters from the
+    folder the grader will use (the project's ``exercises/``; ``solutions/`` for a notebook made
+    with ``--solutions`` or under ``GRADER_SOLUTIONS=1``), so the kernel and the grader agree."""
+    from grader import catalog as catalog_mod
+    from grader.messages import default_lang, t
+
+    ch = catalog_mod.load().chapter(chapter)
+    solutions = _kernel_solutions(solutions)
+    folder, root = support_folder([Path.cwd()], solutions)
+    previous = _STATE.get("path")
+    if previous in sys.path:
+        sys.path.remove(previous)
+    sys.path.insert(0, str(folder))
+    _STATE.update(chapter=ch.id, folder=str(folder), root=str(root) if root else None,
+                  solutions=solutions, path=str(folder))
+    print(t("nb.setup_done", default_lang(), chapter=ch.id, folder=folder))
+
+
+def check(target: str | None = None, *, lang: str | None = None, device: str = "auto",
+          seed: int | None = None) -> None:
+    """Grade what this notebook's kernel has defined and print the verdicts.
+
+    ``target``: ``"chapter21.corr2d_multi_in"``, ``"chapter21"`` (default: the chapter of the
+    setup cell). The cells the kernel ran (its input history) are graded in a separate process,
+    with the same checks and outcomes as ``grader check``."""
+    from grader import catalog as catalog_mod
+    from grader.messages import default_lang, t
+
+    lang = lang or default_lang()
+    shell = _ipython()
+    if shell is None:
+        raise RuntimeError(t("nb.not_in_kernel", lang, target=target or "chapterNN"))
+    catalog = catalog_mod.load()
+    wanted = [target] if target else [_STATE.get("chapter", "")]
+    exercises = catalog.resolve(wanted)  # a TargetError names the valid targets
+    chapters = {ex.chapter for ex in exercises}
+    if len(chapters) != 1:
+        raise ValueError(t("nb.one_chapter", lang, targets=", ".join(wanted)))
+    chapter = catalog.chapter(chapters.pop())
+    if _STATE.get("folder"):
+        folder, root, solutions = _STATE["folder"], _STATE["root"], _STATE["solutions"]
+    else:
+        solutions = _kernel_solutions(False)
+        found, found_root = support_folder([Path.cwd()], solutions)
+        folder, root = str(found), str(found_root) if found_root else None
+    history = list(shell.history_manager.input_hist_raw)
+    job = {"chapter": chapter.id, "targets": [ex.qualname for ex in exercises],
+           "cells": history_cells(history), "folder": folder, "root": root,
+           "solutions": solutions, "lang": lang, "device": device, "seed": seed}
+    env = dict(os.environ)
+    if "NO_COLOR" not in env:
+        env.setdefault("FORCE_COLOR", "1")  # Jupyter shows ANSI colours in cell output
+    # sys.path[0] would be the working folder: the grader's own, not the learner's files.
+    boot = ("import sys; sys.path[0] = {root!r}; from grader.notebooks import main; "
+            "sys.exit(main())").format(root=str(Path(__file__).resolve().parent.parent))
+    proc = subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=folder)
+    try:
+        out, err = proc.communicate(json.dumps(job).encode("utf-8"))
+    except BaseException:  # an interrupted kernel: stop the grading too
+        proc.kill()
+        proc.wait()
+        raise
+    sys.stdout.write(out.decode("utf-8", "replace"))
+    if proc.returncode not in (0, 1):
+        detail = err.decode("utf-8", "replace").strip()[-3000:]
+        print(t("nb.verdict_failed", lang, code=proc.returncode, detail=detail))
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return shell if shell is not None and hasattr(shell, "history_manager") else None
+
+
+def main() -> int:
+    """The verdict process behind ``grader.check``: a JSON job on stdin, the report on stdout;
+    exit status 0 when every exercise passed, 1 otherwise."""
+    from grader import catalog as catalog_mod
+    from grader import report
+
+    job = json.loads(sys.stdin.read())
+    catalog = catalog_mod.load()
+    chapter = catalog.chapter(job["chapter"])
+    exercises = catalog.resolve(job["targets"])
+    root = Path(job["root"]) if job.get("root") else None
+    run = grade(chapter, exercises, [tuple(c) for c in job["cells"]], strict=False,
+                folder=Path(job["folder"]), root=root, device=job.get("device", "auto"),
+                seed=job.get("seed"),
+                database=database_for(root, chapter.module, job.get("solutions", False),
+                                      job.get("seed")))
+    report.print_run(run, job.get("lang", "en"))
+    return 0 if all(r.outcome == "passed" for r in run.results) else 1

@@ -1,0 +1,201 @@
+"""Hostile and broken submissions: every case ends with the right outcome and a report, the
+grader never shows its own traceback, and the other exercises are still graded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support import ROOT, SOLUTIONS, grade, make_folder, replace_definitions
+
+pytestmark = pytest.mark.slow
+MODULE = "chapter19_conv"
+CH19 = ["chapter19.corr2d", "chapter19.Conv2D", "chapter19.corr1d", "chapter19.corr3d",
+        "chapter19.conv2d_true", "chapter19.edge_kernel", "chapter19.learn_kernel"]
+
+
+def _no_grader_traceback(out):
+    text = out["_stdout"] + out["_stderr"]
+    assert "Traceback" not in text, text
+    assert "grader/" not in text and "internal error" not in text, text
+
+
+def test_hang_crashes_and_the_rest_still_graded(tmp_path):
+    folder = make_folder(tmp_path, MODULE, {
+        "corr2d": """
+def corr2d(X, K):
+    while True:
+        pass
+""",
+        "corr1d": """
+def corr1d(x, k):
+    import os
+    os._exit(0)
+""",
+        "corr3d": """
+def corr3d(X, K):
+    import ctypes
+    ctypes.string_at(0)
+""",
+        "edge_kernel": """
+def edge_kernel():
+    import os
+    os.abort()
+""",
+    })
+    # conv2d_true and learn_kernel call corr2d: use their own correlation here.
+    path = folder / f"{MODULE}.py"
+    path.write_text(path.read_text() + '''
+
+def _corr(X, K):
+    h, w = K.shape
+    return (X.unfold(0, h, 1).unfold(1, w, 1) * K).sum((-1, -2))
+
+def conv2d_true(X, K):
+    return _corr(X, torch.flip(K, dims=(0, 1)))
+
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return _corr(x, self.weight) + self.bias
+
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    K = (torch.randn(kernel_size) if init is None else init.clone()).requires_grad_(True)
+    for _ in range(num_epochs):
+        ((_corr(X, K) - Y) ** 2).sum().backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+        K.grad.zero_()
+    return K.detach()
+''')
+    out = grade(folder, ["chapter19"])
+    assert out["chapter19.corr2d"][0] == "timeout"
+    assert "did not return within" in out["chapter19.corr2d"][1]
+    assert out["chapter19.corr1d"][0] == "crashed"
+    assert out["chapter19.corr3d"][0] == "crashed"
+    assert "SIGSEGV" in out["chapter19.corr3d"][1]
+    assert out["chapter19.edge_kernel"][0] == "crashed"
+    assert "SIGABRT" in out["chapter19.edge_kernel"][1]
+    for name in ("chapter19.Conv2D", "chapter19.conv2d_true", "chapter19.learn_kernel"):
+        assert out[name][0] == "passed", out[name]
+    assert out["_rc"] == 1
+    _no_grader_traceback(out)
+
+
+@pytest.mark.parametrize("top, outcome, text", [
+    ("import sys\nsys.exit(3)\n", "error", "sys.exit(3)"),
+    ("raise ValueError('bad setup')\n", "error", "ValueError: bad setup"),
+    ("def broken(:\n    pass\n", "error", "SyntaxError"),
+    ("import os\nos._exit(0)\n", "crashed", "importing chapter19_conv.py"),
+    ("from solutions.chapter19_conv import corr2d as _c\n", "forbidden", "reference solutions"),
+    ("exec(open({sol!r}).read())\n", "forbidden", "reference solutions"),
+])
+def test_module_level_failures_fail_every_exercise(tmp_path, top, outcome, text):
+    folder = make_folder(tmp_path, MODULE)
+    path = folder / f"{MODULE}.py"
+    top = top.format(sol=str(SOLUTIONS / f"{MODULE}.py"))
+    path.write_text(path.read_text() + "\n" + top)
+    out = grade(folder, ["chapter19"], cwd=ROOT)
+    for name in CH19:
+        assert out[name][0] == outcome, out[name]
+        assert text in out[name][1], out[name][1]
+    assert out["_rc"] == 1
+    _no_grader_traceback(out)
+
+
+def test_missing_file_and_missing_function(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = grade(empty, ["chapter19.corr2d"])
+    assert out["chapter19.corr2d"][0] == "error"
+    assert "chapter19_conv.py was not found" in out["chapter19.corr2d"][1]
+    assert out["_rc"] == 1
+
+    folder = make_folder(tmp_path / "nofunc", MODULE)
+    path = folder / f"{MODULE}.py"
+    path.write_text(replace_definitions(path.read_text(), {"corr1d": "pass"}))
+    out = grade(folder, ["chapter19.corr1d", "chapter19.corr2d"])
+    assert out["chapter19.corr1d"][0] == "error"
+    assert "defines no `corr1d`" in out["chapter19.corr1d"][1]
+    assert out["chapter19.corr2d"][0] == "passed"
+
+
+def test_missing_folder_and_bad_target_are_usage_errors(tmp_path):
+    out = grade(tmp_path / "nope", ["chapter19"], cwd=tmp_path)
+    assert out["_rc"] == 2 and "no such folder" in out["_stderr"]
+    out = grade(SOLUTIONS, ["chapter99"])
+    assert out["_rc"] == 2 and "unknown target" in out["_stderr"]
+
+
+def test_output_flood_is_cut_and_verdict_unchanged(tmp_path):
+    folder = make_folder(tmp_path, MODULE, {"corr1d": """
+def corr1d(x, k):
+    import sys
+    sys.stdout.write("spam " * 200_000)
+    print("done")
+    return (x.unfold(0, k.shape[0], 1) * k).sum(-1)
+"""})
+    out = grade(folder, ["chapter19.corr1d"])
+    assert out["chapter19.corr1d"][0] == "passed"
+    assert len(out["_stdout"]) < 20_000
+
+
+def test_monkeypatching_the_grader_cannot_change_a_verdict(tmp_path):
+    folder = make_folder(tmp_path, MODULE, {"corr2d": """
+import numpy, hypothesis, pytest
+import torch.nn.functional as F
+torch.equal = lambda *a, **k: True
+torch.allclose = lambda *a, **k: True
+numpy.allclose = lambda *a, **k: True
+F.conv2d = lambda X, K, *a, **k: torch.zeros(X.shape[0], 1, X.shape[2] - K.shape[2] + 1, X.shape[3] - K.shape[3] + 1)
+hypothesis.given = lambda *a, **k: (lambda f: f)
+pytest.fail = lambda *a, **k: None
+try:
+    import grader.compare, grader.client
+    grader.compare.close = lambda *a, **k: True
+    grader.compare.expect_tensor = lambda *a, **k: None
+except ImportError:
+    pass
+
+def corr2d(X, K):
+    h, w = K.shape
+    return torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+"""})
+    out = grade(folder, ["chapter19.corr2d"])
+    assert out["chapter19.corr2d"][0] == "failed", out["chapter19.corr2d"]
+
+
+@pytest.mark.parametrize("body, text", [
+    ("return None", "got None"),
+    ("return torch.full((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1), float('nan'))",
+     "NaN"),
+    ("return [[19.0, 25.0], [37.0, 43.0]]", "expected a torch.Tensor, got list"),
+    ("return torch.empty((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1), device='meta')",
+     "on meta"),
+    ("return torch.empty(10 ** 11)", "ran out of memory"),
+])
+def test_bad_results(tmp_path, body, text):
+    folder = make_folder(tmp_path, MODULE, {"corr2d": f"""
+def corr2d(X, K):
+    {body}
+"""})
+    out = grade(folder, ["chapter19.corr2d"], extra=["--memory-limit", "2048"])
+    assert out["chapter19.corr2d"][0] in ("failed", "error"), out
+    assert text.lower() in out["chapter19.corr2d"][1].lower(), out["chapter19.corr2d"][1]
+    _no_grader_traceback(out)
+
+
+def test_report_is_gradescope_format(tmp_path):
+    folder = make_folder(tmp_path, MODULE)
+    out = grade(folder, ["chapter19"])
+    data = json.loads((folder / "_results.json").read_text())
+    assert data["score"] == data["max_score"] == 8.0
+    assert [t["name"] for t in data["tests"]] == CH19
+    for t in data["tests"]:
+        assert t["status"] == "passed" and t["extra_data"]["outcome"] == "passed"
+    assert out["_rc"] == 0
