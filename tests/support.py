@@ -50,14 +50,17 @@ def grade(folder: Path, targets: list[str], *, timeout: float = 300, extra: list
           env: dict | None = None, cwd: Path | None = None) -> dict:
     """Run ``grader check`` on ``folder``; return {qualname: (outcome, output)} plus the exit
     code under key ``"_rc"`` and the terminal text under ``"_stdout"``."""
-    report = folder / "_results.json"
+    import tempfile
+
+    report = Path(tempfile.mkdtemp(prefix="grader-report-")) / "results.json"
     cmd = [sys.executable, "-m", "grader", "check", *targets, "--exercises", str(folder),
            "--report", str(report), "--seed", "0", "--device", "cpu", "--lang", "en", *extra]
     run_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     run_env.pop("GRADER_SOLUTIONS", None)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=run_env,
                           cwd=cwd or folder)
-    out = {"_rc": proc.returncode, "_stdout": proc.stdout, "_stderr": proc.stderr}
+    out = {"_rc": proc.returncode, "_stdout": proc.stdout, "_stderr": proc.stderr,
+           "_report": report}
     if report.exists():
         for test in json.loads(report.read_text("utf-8"))["tests"]:
             out[test["name"]] = (test["extra_data"]["outcome"], test["output"])

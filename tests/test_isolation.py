@@ -193,7 +193,7 @@ def corr2d(X, K):
 def test_report_is_gradescope_format(tmp_path):
     folder = make_folder(tmp_path, MODULE)
     out = grade(folder, ["chapter19"])
-    data = json.loads((folder / "_results.json").read_text())
+    data = json.loads(out["_report"].read_text())
     assert data["score"] == data["max_score"] == 8.0
     assert [t["name"] for t in data["tests"]] == CH19
     for t in data["tests"]:
