@@ -35,6 +35,20 @@ DEFAULT_MEMORY_MB = 3072
 _BOOT = ("import sys; sys.path.append({root!r}); from grader.worker import main; main()")
 
 
+_SHARED_ZYGOTE: Any = None
+
+
+def shared_zygote() -> Any:
+    """The verdict process's fork server, started on first use."""
+    global _SHARED_ZYGOTE
+    if _SHARED_ZYGOTE is None or not _SHARED_ZYGOTE.alive():
+        from grader.zygote import Zygote
+
+        _SHARED_ZYGOTE = Zygote()
+        _SHARED_ZYGOTE.start()
+    return _SHARED_ZYGOTE
+
+
 class WorkerTimeout(Exception):
     pass
 
@@ -82,8 +96,12 @@ class Output:
 class Worker:
     def __init__(self, folder: str | os.PathLike, *, sources: dict | None = None,
                  memory_limit_mb: int | None = DEFAULT_MEMORY_MB,
-                 forbidden_dir: str | os.PathLike | None = None) -> None:
+                 forbidden_dir: str | os.PathLike | None = None,
+                 zygote: Any = "shared") -> None:
         self.folder = str(Path(folder).resolve())
+        # The fork server workers come from: "shared" (one per verdict process, started on
+        # first use), a given Zygote, or None (a fresh interpreter every time).
+        self.zygote = shared_zygote() if zygote == "shared" else zygote
         self.sources = sources
         self.memory_limit_mb = memory_limit_mb
         # Files the learner's code may not open (the reference solutions), unless they are
@@ -100,28 +118,30 @@ class Worker:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Spawn the worker without waiting for it (it imports torch meanwhile)."""
+        """Start the worker without waiting for it: a fork of the zygote when one is running
+        (milliseconds), else a fresh interpreter (which imports torch meanwhile)."""
         parent, child = socket.socketpair()
-        root = str(Path(__file__).resolve().parent.parent)
-        cmd = [sys.executable, "-I", "-c", _BOOT.format(root=root), str(child.fileno()),
-               self.folder]
+        flags = []
         if self.sources is not None:
-            cmd.append("--sources")
+            flags.append("--sources")
         if self.forbidden_dir:
-            cmd += ["--forbid", self.forbidden_dir]
-        limit = self.memory_limit_mb
+            flags += ["--forbid", self.forbidden_dir]
+        self.proc = None
+        zygote = self.zygote
+        if zygote is not None and zygote.alive():
+            from grader.zygote import ForkedProcess
 
-        def preexec() -> None:  # runs in the child, before exec
-            if limit:
-                import resource
-
-                soft = limit * 1024 * 1024
-                resource.setrlimit(resource.RLIMIT_DATA, (soft, soft))
-
-        self.proc = subprocess.Popen(
-            cmd, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
-            preexec_fn=preexec if limit else None)
+            read_fd, write_fd = os.pipe()
+            try:
+                pid = zygote.spawn(child.fileno(), write_fd, self.folder, flags,
+                                   self.memory_limit_mb)
+                self.proc = ForkedProcess(zygote, pid, os.fdopen(read_fd, "rb", buffering=0))
+            except (OSError, EOFError, ValueError):
+                os.close(read_fd)  # the zygote is gone: start a fresh interpreter instead
+            finally:
+                os.close(write_fd)
+        if self.proc is None:
+            self.proc = self._popen(child, flags)
         child.close()
         self.conn = Connection(parent.detach())
         if self.sources is not None:
@@ -129,6 +149,23 @@ class Worker:
         self.ready = False
         self.generation += 1
         threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
+
+    def _popen(self, child: socket.socket, flags: list[str]) -> subprocess.Popen:
+        root = str(Path(__file__).resolve().parent.parent)
+        cmd = [sys.executable, "-I", "-c", _BOOT.format(root=root), str(child.fileno()),
+               self.folder, *flags]
+        limit = self.memory_limit_mb
+
+        def preexec() -> None:  # runs in the child, before exec
+            import resource
+
+            soft = limit * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_DATA, (soft, soft))
+
+        return subprocess.Popen(
+            cmd, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder,
+            preexec_fn=preexec if limit else None)
 
     def _drain(self, proc: subprocess.Popen) -> None:
         assert proc.stdout is not None

@@ -1,0 +1,199 @@
+"""A fork server for learner workers: import torch once, fork a fresh worker in milliseconds.
+
+Starting a worker means importing torch (over a second). The zygote is a process that has
+imported torch and the worker code, and has run no learner code and no torch operation; each
+worker is a fork of it. So the first worker costs one import, and every restart after a crash or
+a timeout, and every submission in a batch, costs a fork.
+
+Protocol (a SOCK_SEQPACKET socket pair, one pickled dict per message, from the verdict process
+only): ``spawn`` carries the worker's socket and output pipe as file descriptors (SCM_RIGHTS)
+and returns the pid; ``poll`` and ``wait`` return a Popen-style return code (-signal when
+killed) and reap the child. The child starts its own session, so killing its process group kills
+whatever the learner started too.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+_BOOT = ("import sys; sys.path.append({root!r}); from grader.zygote import serve; serve()")
+
+
+def _returncode(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """The zygote's main loop (runs in the zygote process)."""
+    argv = sys.argv[1:] if argv is None else argv
+    sock = socket.socket(fileno=int(argv[0]))
+    import torch  # noqa: F401  (the point of the zygote)
+
+    import grader.forbidden  # noqa: F401
+    import grader.probes  # noqa: F401
+    import grader.wire  # noqa: F401
+    from grader import worker
+
+    sock.send(pickle.dumps({"status": "ready"}))
+    done: dict[int, int] = {}
+    while True:
+        try:
+            raw, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2)
+        except OSError:
+            break
+        if not raw:
+            break
+        req = pickle.loads(raw)
+        op = req.get("op")
+        if op == "spawn":
+            pid = os.fork()
+            if pid == 0:  # the worker
+                try:
+                    sock.close()
+                    os.setsid()
+                    conn_fd, out_fd = fds
+                    null = os.open(os.devnull, os.O_RDONLY)
+                    os.dup2(null, 0)
+                    os.dup2(out_fd, 1)
+                    os.dup2(out_fd, 2)
+                    os.close(out_fd)
+                    os.close(null)
+                    if req.get("memory_limit_mb"):
+                        import resource
+
+                        limit = int(req["memory_limit_mb"]) * 1024 * 1024
+                        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+                    os.chdir(req["folder"])
+                    worker.main([str(conn_fd), req["folder"], *req.get("flags", [])])
+                finally:
+                    os._exit(1)
+            for fd in fds:
+                os.close(fd)
+            sock.send(pickle.dumps({"pid": pid}))
+        elif op in ("poll", "wait"):
+            pid = int(req["pid"])
+            code = done.pop(pid, None)
+            if code is None:
+                try:
+                    flags = 0 if op == "wait" else os.WNOHANG
+                    got, status = os.waitpid(pid, flags)
+                    code = _returncode(status) if got == pid else None
+                except ChildProcessError:
+                    code = None
+            sock.send(pickle.dumps({"code": code}))
+        else:
+            sock.send(pickle.dumps({"error": f"unknown op {op!r}"}))
+    os._exit(0)
+
+
+class Zygote:
+    """The verdict process's handle on its fork server. Thread-safe; one request at a time."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.ready = False
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        root = str(Path(__file__).resolve().parent.parent)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT.format(root=root), str(child.fileno())],
+            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        child.close()
+        self.sock = parent
+        self.ready = False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _ask(self, req: dict, fds: list[int] = (), timeout: float = 180.0) -> dict:
+        assert self.sock is not None
+        with self.lock:
+            if not self.ready:
+                self.sock.settimeout(timeout)
+                if pickle.loads(self.sock.recv(1 << 16)).get("status") != "ready":
+                    raise OSError("zygote did not start")
+                self.ready = True
+            self.sock.settimeout(30.0)
+            socket.send_fds(self.sock, [pickle.dumps(req)], list(fds))
+            raw = self.sock.recv(1 << 16)
+        if not raw:
+            raise OSError("zygote closed")
+        return pickle.loads(raw)
+
+    def spawn(self, conn_fd: int, out_fd: int, folder: str, flags: list[str],
+              memory_limit_mb: int | None) -> int:
+        reply = self._ask({"op": "spawn", "folder": folder, "flags": flags,
+                           "memory_limit_mb": memory_limit_mb}, [conn_fd, out_fd])
+        return int(reply["pid"])
+
+    def poll(self, pid: int) -> int | None:
+        return self._ask({"op": "poll", "pid": pid}).get("code")
+
+    def wait(self, pid: int) -> int | None:
+        return self._ask({"op": "wait", "pid": pid}).get("code")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        self.sock = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None
+
+
+class ForkedProcess:
+    """A worker forked by the zygote, with the part of Popen's interface the client uses."""
+
+    def __init__(self, zygote: Zygote, pid: int, stdout: Any) -> None:
+        self.zygote = zygote
+        self.pid = pid
+        self.stdout = stdout
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self.zygote.poll(self.pid)
+            except OSError:
+                self.returncode = None if _exists(self.pid) else -9
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("worker", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+        except ProcessLookupError:
+            pass
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
