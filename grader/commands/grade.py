@@ -24,7 +24,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -172,8 +171,7 @@ def grade_submission(folder: Path, exercises: list, targets: list[str], out: Pat
     cmd = [sys.executable, "-m", "grader", "check", *targets, "--exercises", str(graded_dir),
            "--report", str(results_path), "--seed", str(SEED), "--device", device,
            "--lang", lang]
-    if memory_limit_mb:
-        cmd += ["--memory-limit", str(memory_limit_mb)]
+    cmd += ["--memory-limit", str(memory_limit_mb)]  # 0: none
     env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("GRADER_SOLUTIONS", None)  # would not change --exercises, but keep it plain
     started = time.perf_counter()
@@ -286,7 +284,6 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
 
     total = sum(ex.points for ex in exercises)
     graded: list[Graded] = []
-    lock = threading.Lock()
 
     def one(folder: Path) -> Graded:
         try:
@@ -297,7 +294,7 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
             return Graded(folder.name, "failed", None, note=f"{type(exc).__name__}: {exc}")
 
     def line(g: Graded) -> str:
-        score = g.results["score"] if g.results else 0.0
+        score = float(g.results["score"]) if g.results else 0.0  # status says "not graded"
         return t("grade.line", lang, done=len(graded), total=len(folders), student=g.student,
                  score=score, max_score=total, status=t(f"grade.status.{g.status}", lang),
                  seconds=g.seconds)
@@ -306,8 +303,13 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(one, f) for f in folders]
         if tty:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, \
-                TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             from grader.report import console
 
@@ -316,10 +318,9 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
                 task = bar.add_task(t("grade.grading", lang), total=len(folders))
                 for future in as_completed(futures):
                     g = future.result()
-                    with lock:
-                        graded.append(g)
-                        bar.console.print(line(g))
-                        bar.advance(task)
+                    graded.append(g)
+                    bar.console.print(line(g))
+                    bar.advance(task)
         else:
             for future in as_completed(futures):
                 g = future.result()
@@ -435,22 +436,33 @@ def summary_markdown(summary: dict, lang: str) -> str:
 
 
 def print_summary(summary: dict, lang: str, out: Path) -> None:
-    from rich.table import Table
-
+    """A table on a terminal; one plain line per exercise otherwise (logs, CI)."""
     from grader.messages import t
     from grader.report import console
 
     con = console()
     head = t("grade.table_head", lang).split("|")
-    table = Table(title=t("grade.summary_title", lang), title_justify="left")
-    for i, column in enumerate(head):
-        table.add_column(column, justify="right" if i in (1, 2) else "left",
-                         overflow="fold")
+    rows = []
     for row in summary["exercises"]:
         failure, diag = _failure_text(row, lang)
-        table.add_row(row["name"], f"{row['points']:g}", f"{row['passed']}/{row['graded']}",
-                      failure, diag)
-    con.print(table)
+        rows.append([row["name"], f"{row['points']:g}", f"{row['passed']}/{row['graded']}",
+                     failure, diag])
+    if sys.stdout.isatty():
+        from rich.table import Table
+
+        table = Table(title=t("grade.summary_title", lang), title_justify="left")
+        for i, column in enumerate(head):
+            table.add_column(column, justify="right" if i in (1, 2) else "left",
+                             overflow="fold")
+        for cells in rows:
+            table.add_row(*cells)
+        con.print(table)
+    else:
+        con.print(t("grade.summary_title", lang))
+        width = max((len(cells[0]) for cells in rows), default=10)
+        for name, points, passed, failure, diag in rows:
+            line = f"  {name.ljust(width)}  {points:>3}  {passed:>7}  {failure}"
+            con.print(line + (f"  {head[4]}: {diag}" if diag else ""))
     con.print(t("grade.summary_line", lang, graded=summary["graded"],
                 students=summary["students"], mean=summary["mean_score"] or 0,
                 max_score=summary["max_score"]))

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade(root: Path, config: dict, results: Path) -> int:
     from grader import catalog as catalog_mod
-    from grader.commands.grade import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission)
+    from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
 
     targets = list(config.get("targets") or [])
     exercises = catalog_mod.load().resolve(targets)

@@ -1,0 +1,181 @@
+"""``grader grade``: a class graded in parallel, each submission isolated and deterministic;
+results.json per student, gradebook.csv, summary and JUnit. Chapter 19 only, to stay fast."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from grader import catalog, cli
+from grader.commands.grade import chapter_folder, grade_submission
+from grader.outcomes import OUTCOMES
+from tests.support import EXERCISES, make_folder
+
+CAT = catalog.load()
+CH19 = [ex.qualname for ex in CAT.chapter("chapter19").exercises]
+POINTS = {ex.qualname: ex.points for ex in CAT.chapter("chapter19").exercises}
+MODULE = "chapter19_conv"
+WRONG_EDGE = {"edge_kernel": """
+def edge_kernel():
+    return torch.tensor([[-1.0, 1.0]])
+"""}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """alice: the solutions; bob: fresh stubs; carol and erin: the same one-exercise bug;
+    dave: notebooks only. Graded once, two at a time."""
+    base = tmp_path_factory.mktemp("class")
+    subs = base / "submissions"
+    make_folder(subs / "alice", MODULE)
+    make_folder(subs / "bob", MODULE, base=EXERCISES)
+    make_folder(subs / "carol", MODULE, WRONG_EDGE)
+    make_folder(subs / "erin" / "upload", MODULE, WRONG_EDGE)  # a zipped folder, unpacked
+    (subs / "dave").mkdir()
+    (subs / "dave" / "chapter19_conv.ipynb").write_text("{}", "utf-8")
+    out = base / "out"
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("GRADER_SOLUTIONS", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "--lang", "en", "grade", str(subs), "chapter19",
+         "--out", str(out), "--jobs", "2", "--junit", str(out / "junit.xml")],
+        capture_output=True, text=True, timeout=900, env=env, cwd=base)
+    return proc, out
+
+
+def _results(out, student):
+    return json.loads((out / student / "results.json").read_text("utf-8"))
+
+
+@pytest.mark.slow
+def test_gradebook_scores_are_correct_and_ordered(graded):
+    proc, out = graded
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # dave could not be graded
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["student", *CH19, "score", "max_score"]
+    by = {row["student"]: row for row in rows}
+    assert [row["student"] for row in rows] == ["alice", "bob", "carol", "dave", "erin"]
+    assert {s: by[s]["score"] for s in by} == {"alice": "8", "bob": "0", "carol": "7",
+                                               "dave": "", "erin": "7"}
+    assert all(row["max_score"] == "8" for row in rows)
+    assert float(by["alice"]["score"]) > float(by["carol"]["score"]) > float(by["bob"]["score"])
+    assert by["carol"]["chapter19.edge_kernel"] == "0"
+    assert by["carol"]["chapter19.learn_kernel"] == "2"  # points from the catalog
+
+
+@pytest.mark.slow
+def test_results_json_per_student_follow_the_contract(graded):
+    _, out = graded
+    for student in ("alice", "bob", "carol", "erin"):
+        data = _results(out, student)
+        assert set(data) >= {"score", "max_score", "execution_time", "tests"}
+        assert [t["name"] for t in data["tests"]] == CH19
+        for test in data["tests"]:
+            assert test["max_score"] == POINTS[test["name"]]
+            assert test["status"] in ("passed", "failed")
+            assert test["extra_data"]["outcome"] in OUTCOMES
+            assert (test["status"] == "passed") == (test["extra_data"]["outcome"] == "passed")
+        assert data["score"] == sum(t["score"] for t in data["tests"])
+    assert {t["extra_data"]["outcome"] for t in _results(out, "bob")["tests"]} == {"not_started"}
+    assert not (out / "dave" / "results.json").exists()
+
+
+@pytest.mark.slow
+def test_same_submission_same_verdict(graded):
+    _, out = graded
+    carol, erin = _results(out, "carol"), _results(out, "erin")
+    assert [(t["name"], t["score"], t["extra_data"]["outcome"], t["output"])
+            for t in carol["tests"]] == \
+        [(t["name"], t["score"], t["extra_data"]["outcome"], t["output"]) for t in erin["tests"]]
+
+
+@pytest.mark.slow
+def test_summary_per_exercise(graded):
+    proc, out = graded
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert (summary["students"], summary["graded"], summary["max_score"]) == (5, 4, 8)
+    assert [item["student"] for item in summary["not_graded"]] == ["dave"]
+    rows = {row["name"]: row for row in summary["exercises"]}
+    assert list(rows) == CH19
+    edge = rows["chapter19.edge_kernel"]
+    assert (edge["passed"], edge["graded"]) == (1, 4)
+    assert edge["most_common_failure"] == {"outcome": "failed", "count": 2}
+    assert "reversed" in edge["most_common_diagnosis"]["text"]
+    assert edge["most_common_diagnosis"]["count"] == 2
+    corr2d = rows["chapter19.corr2d"]
+    assert (corr2d["passed"], corr2d["most_common_failure"]["outcome"]) == (3, "not_started")
+    assert corr2d["most_common_diagnosis"] is None
+    md = (out / "summary.md").read_text("utf-8")
+    assert "`chapter19.edge_kernel`" in md and "dave" in md
+    # printed too, with per-student progress lines (plain: stdout is not a terminal)
+    assert "chapter19.edge_kernel" in proc.stdout and "reversed" in proc.stdout
+    assert "alice: 8/8" in proc.stdout and "dave: 0/8 (not graded" in proc.stdout
+    assert "notebook" in proc.stdout
+
+
+@pytest.mark.slow
+def test_junit_has_a_suite_per_student(graded):
+    _, out = graded
+    root = ET.parse(out / "junit.xml").getroot()
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert list(suites) == ["alice", "bob", "carol", "erin"]
+    for suite in suites.values():
+        assert [c.get("name") for c in suite.findall("testcase")] == CH19
+    assert suites["alice"].get("failures") == "0" and suites["carol"].get("failures") == "1"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if text.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_whole_submission_timeout_kills_everything(tmp_path):
+    folder = make_folder(tmp_path / "slowpoke", MODULE)
+    exercises = CAT.resolve(["chapter19"])
+    g = grade_submission(folder, exercises, ["chapter19"], tmp_path / "out", timeout=1.5)
+    assert g.status == "timeout"
+    data = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    assert data["score"] == 0 and data["max_score"] == 8
+    assert {t["extra_data"]["outcome"] for t in data["tests"]} == {"timeout"}
+    assert "1.5 s" in data["tests"][0]["output"]
+    assert _processes_mentioning(str(folder)) == []  # verdict process and worker are gone
+
+
+def test_chapter_folder_finds_nested_uploads(tmp_path):
+    files = ["chapter19_conv.py", "chapter20_padding_stride.py"]
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / files[0]).write_text("", "utf-8")
+    (tmp_path / "a" / "b" / files[1]).write_text("", "utf-8")
+    (tmp_path / "a" / files[0]).write_text("", "utf-8")
+    assert chapter_folder(tmp_path, files) == tmp_path / "a" / "b"  # the most files wins
+    (tmp_path / files[0]).write_text("", "utf-8")
+    (tmp_path / files[1]).write_text("", "utf-8")
+    assert chapter_folder(tmp_path, files) == tmp_path  # then the shallowest
+    assert chapter_folder(tmp_path / "a" / "b" / "..", ["x.py"]) is None
+
+
+def test_usage_errors(tmp_path, capsys):
+    assert cli.main(["grade", str(tmp_path), "--out", str(tmp_path / "o")]) == 2  # no students
+    (tmp_path / "alice").mkdir()
+    assert cli.main(["grade", str(tmp_path), "chapter99", "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--jobs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "no subfolders" in err and "chapter99" in err

@@ -1,0 +1,166 @@
+"""``grader gradescope``: the bundle's content, its setup.sh (with a stand-in python3: nothing
+is downloaded), and its run_autograder against a simulated /autograder tree in a temporary folder,
+with the bundle's own copy of the grader on PYTHONPATH."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from grader import catalog, cli
+from grader.outcomes import OUTCOMES
+from tests.support import make_folder
+
+CH19 = [ex.qualname for ex in catalog.load().chapter("chapter19").exercises]
+WRONG_EDGE = {"edge_kernel": """
+def edge_kernel():
+    return torch.tensor([[-1.0, 1.0]])
+"""}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    assert cli.main(["--lang", "en", "gradescope", "chapter19", "--out", str(path),
+                     "--timeout", "300"]) == 0
+    return path
+
+
+def autograder_tree(base, bundle):
+    """What Gradescope lays out: the zip unpacked in source/, run_autograder beside it."""
+    root = base / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    for name in ("run_autograder", "source/setup.sh", "source/run_autograder"):
+        (root / name).chmod(0o755)  # extractall drops permission bits
+    return root
+
+
+def run_autograder(root):
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
+           "PYTHONPATH": str(root / "source" / "convgrade"), "NO_COLOR": "1"}
+    env.pop("GRADER_SOLUTIONS", None)
+    return subprocess.run(["bash", str(root / "run_autograder")], capture_output=True, text=True,
+                          timeout=600, env=env, cwd=root)
+
+
+def test_bundle_content(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        names = zf.namelist()
+        infos = {i.filename: i for i in zf.infolist()}
+        config = json.loads(zf.read("config.json"))
+        setup = zf.read("setup.sh").decode()
+        runner = zf.read("run_autograder").decode()
+    assert {"setup.sh", "run_autograder", "config.json", "convgrade/pyproject.toml",
+            "convgrade/grader/cli.py", "convgrade/grader/catalog.toml",
+            "convgrade/grader/checks/chapter19.py",
+            "convgrade/grader/gradescope/autograde.py"} <= set(names)
+    # the reference solutions and the stubs never travel; neither do caches
+    assert not [n for n in names if n.startswith(("solutions/", "exercises/"))
+                or "/solutions/" in n or "__pycache__" in n or n.endswith(".pyc")]
+    for name in ("setup.sh", "run_autograder"):
+        assert stat.S_IMODE(infos[name].external_attr >> 16) == 0o755
+    assert config["targets"] == ["chapter19"] and config["timeout"] == 300
+    assert "pip install --no-cache-dir torch --index-url https://download.pytorch.org/whl/cpu" \
+        in setup
+    assert "${AUTOGRADER_ROOT:-/autograder}" in runner
+    subprocess.run(["bash", "-n", "-c", setup], check=True)
+    subprocess.run(["bash", "-n", "-c", runner], check=True)
+
+
+def test_bundle_is_reproducible(bundle, tmp_path):
+    again = tmp_path / "again.zip"
+    assert cli.main(["--lang", "en", "gradescope", "chapter19", "--out", str(again),
+                     "--timeout", "300"]) == 0
+    assert again.read_bytes() == bundle.read_bytes()
+
+
+def test_setup_sh_installs_cpu_torch_then_the_package(bundle, tmp_path):
+    """Run setup.sh with a stand-in python3 that records what it is asked to do."""
+    root = autograder_tree(tmp_path, bundle)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    fake = bin_dir / "python3"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True,
+                          text=True, timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    calls = log.read_text().splitlines()
+    torch_call = calls.index("-m pip install --no-cache-dir torch --index-url "
+                             "https://download.pytorch.org/whl/cpu")
+    package_call = calls.index(f"-m pip install --no-cache-dir {root / 'source' / 'convgrade'}")
+    assert torch_call < package_call
+    assert calls[-1].startswith("-c import torch, grader.catalog")
+
+
+def test_bundled_package_builds_offline(bundle, tmp_path):
+    """What setup.sh's second pip install builds: a wheel with the catalog and templates."""
+    pytest.importorskip("setuptools")
+    root = autograder_tree(tmp_path, bundle)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "-q", "-w", str(tmp_path / "wheels"), str(root / "source" / "convgrade")],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (wheel,) = (tmp_path / "wheels").glob("convgrade-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"grader/catalog.toml", "grader/checks/pytest.ini", "grader/gradescope/setup.sh",
+            "grader/gradescope/run_autograder"} <= names
+
+
+@pytest.mark.slow
+def test_run_autograder_writes_results_json(bundle, tmp_path):
+    root = autograder_tree(tmp_path, bundle)
+    # students often upload their folder: the chapter files are found one level down
+    make_folder(root / "submission" / "my_work", "chapter19_conv", WRONG_EDGE)
+    proc = run_autograder(root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert (data["score"], data["max_score"]) == (7.0, 8.0)
+    assert isinstance(data["execution_time"], (int, float))
+    assert [t["name"] for t in data["tests"]] == CH19
+    by = {t["name"]: t for t in data["tests"]}
+    assert by["chapter19.edge_kernel"]["status"] == "failed"
+    assert by["chapter19.edge_kernel"]["extra_data"]["outcome"] == "failed"
+    assert "Hint" in by["chapter19.edge_kernel"]["output"]
+    assert by["chapter19.learn_kernel"] == {**by["chapter19.learn_kernel"], "score": 2.0,
+                                            "max_score": 2.0, "status": "passed"}
+    for test in data["tests"]:
+        assert test["extra_data"]["outcome"] in OUTCOMES
+    assert "chapter19.edge_kernel" in proc.stdout  # the terminal report, for Gradescope's pane
+
+
+def test_notebook_only_submission_still_gets_results(bundle, tmp_path):
+    root = autograder_tree(tmp_path, bundle)
+    (root / "submission" / "chapter19_conv.ipynb").write_text("{}", "utf-8")
+    proc = run_autograder(root)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert data["score"] == 0 and [t["name"] for t in data["tests"]] == CH19
+    assert "notebook" in data["tests"][0]["output"]
+
+
+def test_a_broken_bundle_still_reports(tmp_path):
+    """No config, no catalog match: Gradescope still gets a results.json that says why."""
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "source" / "config.json").write_text('{"targets": ["chapter99"]}', "utf-8")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "grader.gradescope.autograde"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 1
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert data["score"] == 0 and "chapter99" in data["output"]
