@@ -136,6 +136,9 @@ def plain_equal(actual: Any, expected: Any) -> bool:
 
 
 def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
+    """The sentence of the first known mistake that gives ``actual``. Small inputs often make
+    two mistakes agree (Hypothesis shrinks towards them): then both are named."""
+    hits: list[Mistake] = []
     for mistake in mistakes:
         try:
             if _is_tensor(mistake.value):
@@ -144,9 +147,11 @@ def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
                 hit = mistake.value is not None and plain_equal(actual, mistake.value)
         except Exception:
             continue
-        if hit:
-            return (mistake.en, mistake.zh)
-    return None
+        if hit and all(mistake.en != h.en for h in hits):
+            hits.append(mistake)
+    if not hits:
+        return None
+    return (" Or: ".join(m.en for m in hits[:2]), " 或者：".join(m.zh for m in hits[:2]))
 
 
 def _is_tensor(x: Any) -> bool:
@@ -176,7 +181,7 @@ def _type_name(x: Any) -> str:
 
 # -- rendering ---------------------------------------------------------------------------------
 
-def format_value(x: Any, indent: str = "    ") -> str:
+def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
     """A compact, readable value: tensors as nested lists with shape and dtype."""
     import numpy as np
 
@@ -185,14 +190,15 @@ def format_value(x: Any, indent: str = "    ") -> str:
     except ImportError:  # pragma: no cover
         torch = None
     if torch is not None and isinstance(x, torch.Tensor):
-        head = f"tensor of shape {tuple(x.shape)}, {str(x.dtype).removeprefix('torch.')}"
+        head = t("mm.tensor_head", lang, shape=tuple(x.shape),
+                 dtype=str(x.dtype).removeprefix("torch."))
         if x.dtype == torch.bfloat16:
             x = x.float()
         arr = x.detach().cpu().numpy()
         body = _array_text(arr, indent)
         return f"{body}   ({head})" if "\n" not in body else f"({head})\n{indent}{body}"
     if isinstance(x, np.ndarray):
-        return f"{_array_text(x, indent)}   (numpy.ndarray of shape {x.shape}, not a tensor)"
+        return f"{_array_text(x, indent)}   ({t('mm.ndarray_head', lang, shape=x.shape)})"
     text = repr(x)
     return text if len(text) <= 300 else text[:300] + "…"
 
@@ -211,7 +217,7 @@ def _array_text(arr: Any, indent: str) -> str:
 def format_inputs(inputs: list[tuple[str, Any]] | None, lang: str) -> str:
     if not inputs:
         return "  " + t("mm.no_input", lang) + "\n"
-    return "".join(f"  {name} = {format_value(value)}\n" for name, value in inputs)
+    return "".join(f"  {name} = {format_value(value, lang=lang)}\n" for name, value in inputs)
 
 
 def render_mismatch(m: Mismatch, lang: str) -> str:
@@ -221,12 +227,13 @@ def render_mismatch(m: Mismatch, lang: str) -> str:
     if d.get("shape_why"):
         en, zh = d["shape_why"]
         reason += ": " + (zh if lang == "zh" else en)
-    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else "."))
+    stop = "。" if lang == "zh" else "."
+    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith((".", "。")) else stop))
     lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
     lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
     if d.get("expected") is not None:
-        lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'])}")
-        lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'])}")
+        lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'], lang=lang)}")
+        lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'], lang=lang)}")
     if d["reason"] == "mm.values":
         lines.append("  " + t("mm.largest", lang, **d["params"]))
     if d.get("diagnosis"):

@@ -66,6 +66,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mm.wrong": ("{call} returned a wrong result.", "{call} 返回的结果不正确。"),
     "mm.input": ("Smallest failing input found:", "找到的最小反例输入："),
     "mm.input_fixed": ("Failing input:", "出错的输入："),
+    "mm.tensor_head": ("tensor of shape {shape}, {dtype}", "张量，形状 {shape}，{dtype}"),
+    "mm.ndarray_head": ("numpy.ndarray of shape {shape}, not a tensor",
+                        "numpy.ndarray，形状 {shape}，不是张量"),
     "mm.no_input": ("(no input)", "（无输入）"),
     "mm.expected": ("expected", "期望"),
     "mm.got": ("got     ", "实际"),
@@ -105,6 +108,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "raise {expected}(\"the kernel (5) is larger than the padded input "
                          "(3)\")。\n输入为：\n{inputs}"),
     # -- chapter 23 checks, data and training (helper B adds here) --
+    "ch23.not_module": ("expected an nn.Module (e.g. nn.Sequential), got {got}",
+                        "期望得到 nn.Module（例如 nn.Sequential），实际得到 {got}"),
+    "ch23.layer": ("layer {number} is {got}, expected {expected}. Your network's layers:\n{table}",
+                   "第 {number} 层是 {got}，期望 {expected}。你的网络的各层：\n{table}"),
+    "ch23.param_count": ("the network has {got} parameters, expected {expected}",
+                         "网络有 {got} 个参数，期望 {expected} 个"),
+    "ch23.param_shapes": ("the parameters' shapes, in order, are {got}, expected {expected}",
+                          "各参数的形状依次为 {got}，期望 {expected}"),
+    "ch23.table_row": ("entry {number} is {got!r}, expected {expected!r} ({rows} entries, "
+                       "expected {want_rows})",
+                       "第 {number} 项是 {got!r}，期望 {expected!r}（共 {rows} 项，期望 {want_rows} 项）"),
+    "ch23.init_changed": ("{name} was changed; only the weights of nn.Linear and nn.Conv2d may "
+                          "change", "{name} 被改动了；只能改动 nn.Linear 和 nn.Conv2d 的权重"),
+    "ch23.init_unchanged": ("{name} still holds the values it had before: it was not "
+                            "initialised", "{name} 仍是原来的值：它没有被初始化"),
+    "ch23.init_bound": ("{name} has values up to {got:.4g} in magnitude, beyond Xavier's bound "
+                        "sqrt(6 / (fan_in + fan_out)) = {bound:.4g}",
+                        "{name} 的数值绝对值最大为 {got:.4g}，超出了 Xavier 的上界 "
+                        "sqrt(6 / (fan_in + fan_out)) = {bound:.4g}"),
+    "ch23.init_spread": ("{name} is not spread uniformly over [-{bound:.4g}, {bound:.4g}]: its "
+                         "standard deviation is {std:.4g} (uniform: {want_std:.4g}), its largest "
+                         "magnitude {largest:.4g}",
+                         "{name} 没有均匀分布在 [-{bound:.4g}, {bound:.4g}] 上：标准差为 {std:.4g}"
+                         "（均匀分布应为 {want_std:.4g}），绝对值最大为 {largest:.4g}"),
+    "ch23.not_float": ("expected a Python float, got {got}", "期望得到 Python 浮点数，实际得到 {got}"),
+    "ch23.still_training": ("the net is still in training mode afterwards: call net.eval() "
+                            "before predicting (dropout and batch norm behave differently in "
+                            "training mode)",
+                            "调用之后网络仍处于训练模式：预测之前请调用 net.eval()（dropout 和批量规范化在训练"
+                            "模式下的行为不同）"),
+    "ch23.accuracy": ("expected {expected:.6g}, got {got:.6g} (correct/examples per batch: "
+                      "{counts})",
+                      "期望 {expected:.6g}，实际 {got:.6g}（各批量的 正确数/样本数：{counts}）"),
+    "ch23.history": ("expected a dict with the lists train_loss, train_acc and test_acc, one "
+                     "number per epoch ({epochs} here), got {got}",
+                     "期望得到一个字典，包含 train_loss、train_acc 和 test_acc 三个列表，每个迭代周期一个"
+                     "数（这里是 {epochs} 个），实际得到 {got}"),
+    "ch23.history_value": ("{key} for epoch {epoch} is {got:.6g}, expected {expected:.6g}\n"
+                           "  {key} per epoch: got [{values}], expected [{want_values}]",
+                           "第 {epoch} 个迭代周期的 {key} 为 {got:.6g}，期望 {expected:.6g}\n"
+                           "  各迭代周期的 {key}：实际 [{values}]，期望 [{want_values}]"),
     # -- instructor commands: release, grade, gradescope, junit (helper C adds here) --
     "release.skipped": ("note: {chapter} skipped: {solution} does not exist yet.",
                         "注意：跳过 {chapter}：{solution} 尚不存在。"),

@@ -37,6 +37,11 @@ def corr_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
                    "your result equals the true convolution: cross-correlation does not flip "
                    "the kernel.",
                    "你的结果等于真正的卷积：互相关运算不翻转卷积核。"),
+           *[Mistake(ref_corr(X, K.flip((axis,))),
+                     f"your kernel is flipped along axis {axis}: cross-correlation uses K as it "
+                     "is, K[a, b] with X[i + a, j + b].",
+                     f"你的卷积核沿第 {axis} 个轴翻转了：互相关直接使用 K，K[a, b] 对应 X[i + a, j + b]。")
+             for axis in dims if K.dim() > 1],
            Mistake(ref_corr(X, K) / K.numel(),
                    "your result is the mean of each window's products; take the sum.",
                    "你的结果是每个窗口乘积的平均值；应该求和。")]
