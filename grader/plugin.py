@@ -35,6 +35,12 @@ class ExerciseResult:
     def score(self) -> float:
         return self.exercise.points if self.outcome == outcomes.PASSED else 0.0
 
+    def diagnosis(self, lang: str) -> str:
+        """The known mistake the learner's result matches, if any (one sentence)."""
+        data = getattr(self.verdict, "data", None) or {}
+        found = data.get("diagnosis")
+        return (found[1] if lang == "zh" else found[0]) if found else ""
+
     def text(self, lang: str) -> str:
         """What the learner reads for this exercise (empty when it passed)."""
         from grader.messages import t

@@ -60,7 +60,8 @@ def results_json(run: Any, lang: str) -> dict:
             "max_score": r.exercise.points,
             "status": "passed" if r.outcome == outcomes.PASSED else "failed",
             "output": r.text(lang) or t("outcome.passed", lang),
-            "extra_data": {"outcome": r.outcome, "seconds": round(r.seconds, 3)},
+            "extra_data": {"outcome": r.outcome, "seconds": round(r.seconds, 3),
+                           **({"diagnosis": r.diagnosis(lang)} if r.diagnosis(lang) else {})},
         })
     return {
         "score": sum(r.score for r in run.results),
