@@ -145,10 +145,88 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "number per epoch ({epochs} here), got {got}",
                      "期望得到一个字典，包含 train_loss、train_acc 和 test_acc 三个列表，每个迭代周期一个"
                      "数（这里是 {epochs} 个），实际得到 {got}"),
-    "ch23.history_value": ("{key} for epoch {epoch} is {got:.6g}, expected {expected:.6g}\n"
-                           "  {key} per epoch: got [{values}], expected [{want_values}]",
-                           "第 {epoch} 个迭代周期的 {key} 为 {got:.6g}，期望 {expected:.6g}\n"
-                           "  各迭代周期的 {key}：实际 [{values}]，期望 [{want_values}]"),
+    "ch23.history_value": ("in epoch {epoch}, {series} is {got:.6g}, expected {expected:.6g}\n"
+                           "  {series} per epoch: got [{values}], expected [{want_values}]",
+                           "第 {epoch} 个迭代周期的 {series} 为 {got:.6g}，期望 {expected:.6g}\n"
+                           "  各迭代周期的 {series}：实际 [{values}]，期望 [{want_values}]"),
+    "data.unreadable": ("cannot read {file}: {reason}", "无法读取 {file}：{reason}"),
+    "data.corrupt": ("{file} is not a valid IDX file: {reason}. Delete it and download it again "
+                     "(`grader data fashion-mnist`).",
+                     "{file} 不是有效的 IDX 文件：{reason}。请删除它并重新下载"
+                     "（`grader data fashion-mnist`）。"),
+    "data.missing": ("Fashion-MNIST was not found in {folder} (missing: {missing}). Run "
+                     "`{command}` to download it (about 30 MB), or copy the four files from "
+                     "https://github.com/zalandoresearch/fashion-mnist (data/fashion) into that "
+                     "folder. Without them, `--data synthetic` trains on generated images.",
+                     "在 {folder} 中找不到 Fashion-MNIST（缺少：{missing}）。运行 `{command}` 下载"
+                     "（约 30 MB），或者从 https://github.com/zalandoresearch/fashion-mnist"
+                     "（data/fashion）把这四个文件复制到该文件夹。没有这些文件时，`--data synthetic` "
+                     "使用生成的图像训练。"),
+    "data.download_failed": ("could not download {file} into {folder}:\n  {reasons}\nCheck "
+                             "the network connection, or download the file by hand and put "
+                             "it in that folder.",
+                             "无法把 {file} 下载到 {folder}：\n  {reasons}\n请检查网络连接，或者手动"
+                             "下载该文件并放到该文件夹中。"),
+    "data.file_present": ("  {file}: already there, MD5 ok", "  {file}：已存在，MD5 正确"),
+    "data.file_downloading": ("  {file}: downloading {url}", "  {file}：正在下载 {url}"),
+    "data.file_ok": ("  {file}: MD5 ok", "  {file}：MD5 正确"),
+    "data.file_bad": ("  {file}: wrong MD5 {md5}, file discarded",
+                      "  {file}：MD5 {md5} 不正确，已丢弃该文件"),
+    "data.file_failed": ("  {file}: failed ({reason})", "  {file}：失败（{reason}）"),
+    "data.verify_ok": ("  {file}: MD5 ok", "  {file}：MD5 正确"),
+    "data.verify_missing": ("  {file}: missing", "  {file}：缺失"),
+    "data.verify_bad": ("  {file}: MD5 {md5}, expected {expected}",
+                        "  {file}：MD5 为 {md5}，期望 {expected}"),
+    "data.verify_failed": ("Some files are missing or damaged: run `{command}` to download "
+                           "them again.", "有文件缺失或损坏：运行 `{command}` 重新下载。"),
+    "data.ready": ("Fashion-MNIST is ready in {folder}: {train} training and {test} test images.",
+                   "Fashion-MNIST 已就绪，位于 {folder}：{train} 张训练图像，{test} 张测试图像。"),
+    "train.no_file": ("{file} was not found in {folder}", "在 {folder} 中找不到 {file}"),
+    "train.start": ("Training lenet() from {folder} on {data} data: {epochs} epochs, lr {lr:g}, "
+                    "batch size {batch_size}.",
+                    "用 {data} 数据训练 {folder} 中的 lenet()：{epochs} 个迭代周期，学习率 {lr:g}，"
+                    "批量大小 {batch_size}。"),
+    "train.data": ("{train} training and {test} test examples, {batches} batches per epoch, "
+                   "on {device}", "{train} 个训练样本，{test} 个测试样本，每个迭代周期 {batches} "
+                   "个批量，设备 {device}"),
+    "train.epoch": ("epoch", "迭代周期"),
+    "train.per_second": ("examples/sec", "样本/秒"),
+    "train.table_head": ("  epoch  train loss  train acc  test acc",
+                         "  周期    训练损失    训练准确率  测试准确率"),
+    "train.final": ("loss {loss:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}",
+                    "损失 {loss:.3f}，训练准确率 {train_acc:.3f}，测试准确率 {test_acc:.3f}"),
+    "train.speed": ("{speed:.1f} examples/sec on {device}", "{speed:.1f} 样本/秒，设备 {device}"),
+    "train.plot": ("Plot written to {file}", "曲线图已保存到 {file}"),
+    "train.no_matplotlib": ("no plot: matplotlib is not installed (pip install matplotlib)",
+                            "未画图：没有安装 matplotlib（pip install matplotlib）"),
+    "train.bad_history": ("train() returned {got}; expected a dict with the lists train_loss, "
+                          "train_acc and test_acc, one number per epoch (`grader check "
+                          "chapter23.train` says more). The plot shows what was measured "
+                          "while it ran.",
+                          "train() 返回了 {got}；期望得到一个字典，包含 train_loss、train_acc 和 "
+                          "test_acc 三个列表，每个迭代周期一个数（`grader check chapter23.train` "
+                          "会给出详细信息）。曲线图显示的是训练过程中测量到的值。"),
+    "train.no_init": ("note: init_weights is not written yet; training from PyTorch's default "
+                      "initialisation.",
+                      "注意：init_weights 还没有完成；使用 PyTorch 的默认初始化进行训练。"),
+    "train.not_started": ("{name} still raises NotImplementedError: grader train needs your "
+                          "lenet() and train() (and uses init_weights when it is written). "
+                          "`grader check chapter23` shows what is left.",
+                          "{name} 仍然抛出 NotImplementedError：grader train 需要你的 lenet() 和 "
+                          "train()（init_weights 完成后也会使用它）。运行 `grader check chapter23` "
+                          "查看还剩哪些练习。"),
+    "train.missing": ("{file} defines no `{name}`: keep the names and signatures of the stub.",
+                      "{file} 中没有定义 `{name}`：请保留练习模板中的名称和签名。"),
+    "train.not_module": ("lenet() returned {got}, not an nn.Module",
+                         "lenet() 返回了 {got}，而不是 nn.Module"),
+    "train.raised": ("{call} raised {type}: {message}\n{traceback}Training stopped. "
+                     "`grader check chapter23` tests each function on small inputs.",
+                     "{call} 抛出了 {type}：{message}\n{traceback}训练已停止。"
+                     "`grader check chapter23` 会用小输入逐个测试每个函数。"),
+    "train.died": ("the training process died: {how}. If it ran out of memory, try a smaller "
+                   "--batch-size.",
+                   "训练进程崩溃了：{how}。如果是内存不足，请尝试更小的 --batch-size。"),
+    "train.interrupted": ("training interrupted", "训练已中断"),
     # -- instructor commands: release, grade, gradescope, junit (helper C adds here) --
     "release.skipped": ("note: {chapter} skipped: {solution} does not exist yet.",
                         "注意：跳过 {chapter}：{solution} 尚不存在。"),

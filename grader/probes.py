@@ -78,3 +78,37 @@ def call_with_net(fn: Any, net: Any, *args: Any, net_device: str | None = None, 
     torch.manual_seed(seed)
     value = fn(net, *args, **kwargs)
     return {"value": value, "state": _state(net), "training": bool(net.training)}
+
+
+@probe
+def module_tree(obj: Any) -> list[dict[str, Any]] | None:
+    """The module and its submodules, described as ``wire.ModuleInfo`` describes them, as a
+    flat list (each entry names its parent's index), so that modules whose classes the learner
+    defined arrive too; None when ``obj`` is not a Module."""
+    from grader import wire
+
+    if not isinstance(obj, torch.nn.Module):
+        return None
+    nodes: list[dict[str, Any]] = []
+
+    def walk(m: Any, name: str, parent: int) -> None:
+        hparams = {}
+        for key in wire._HPARAMS:
+            try:
+                if hasattr(m, key):
+                    hparams[key] = getattr(m, key)
+            except Exception:
+                pass
+        cls = type(m)
+        here = len(nodes)
+        nodes.append({"name": name, "parent": parent, "type_name": cls.__name__,
+                      "qualname": f"{cls.__module__}.{cls.__qualname__}", "hparams": hparams,
+                      "parameters": {n: p.detach() for n, p in m.named_parameters(recurse=False)},
+                      "buffers": {n: b.detach() for n, b in m.named_buffers(recurse=False)
+                                  if b is not None},
+                      "training": bool(m.training)})
+        for child_name, child in m.named_children():
+            walk(child, child_name, here)
+
+    walk(obj, "", -1)
+    return nodes
