@@ -20,7 +20,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMAND_MODULES: list[str] = ["grader.commands.list", "grader.commands.watch",
                               "grader.commands.reset", "grader.commands.solution",
                               "grader.commands.release", "grader.commands.grade",
-                              "grader.commands.gradescope"]
+                              "grader.commands.gradescope", "grader.commands.notebook"]
 
 
 class UsageError(Exception):
@@ -92,6 +92,10 @@ def cmd_check(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader.client import Worker
 
+    if any(target.endswith(".ipynb") for target in args.targets):
+        from grader.notebooks import cmd_check_notebook  # a notebook's cells as the chapter
+
+        return cmd_check_notebook(args)
     catalog = catalog_mod.load()
     try:
         exercises = catalog.resolve(args.targets)

@@ -22,8 +22,9 @@ Three parts, in the order data flows:
   project's ``exercises/``. The project is found from the notebook's folder (the kernel's working
   folder), then the current folder, then the grader's own checkout.
 
-``grader.check`` runs the verdict in a subprocess (``python -c ... grader.notebooks.main``,
-fed JSON on stdin) so that pytest and Hypothesis never run inside the learner's kernel.
+``grader.check`` sends the kernel's cells to a verdict process (``serve``, one per kernel, fed
+JSON lines on stdin), so that pytest, Hypothesis and the learner's code never run inside the
+learner's kernel.
 
 This module imports nothing heavy at the top: the worker imports it to run cells.
 """
@@ -103,6 +104,11 @@ def split_chapter(source: str, exercise_names: set[str] | list[str],
     for node in body:
         start, end = previous_end, node.end_lineno or node.lineno
         previous_end = end
+        # Indented comments right after the previous definition (``# END SOLUTION``) are its.
+        while parts and start < end and (lines[start].startswith((" ", "\t"))
+                                         or not lines[start].strip()):
+            parts[-1].code += lines[start]
+            start += 1
         name = getattr(node, "name", None)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
                 and name in exercise_names:
@@ -112,16 +118,20 @@ def split_chapter(source: str, exercise_names: set[str] | list[str],
             header_end = min(n.lineno for n in node.body)  # first line of the body
             if doc is not None and len(node.body) > 1 and doc_node.lineno == header_end \
                     and doc_node.lineno > node.lineno:
-                # Drop the docstring's lines (it is shown above the cell instead).
-                del chunk[doc_node.lineno - 1 - start:(doc_node.end_lineno or 0) - start]
-            parts.append(Part(_strip_blank("".join(chunk)), exercise=name, doc=doc))
+                # Drop the docstring's lines (it is shown above the cell instead), and a blank
+                # line after it.
+                first, last = doc_node.lineno - 1 - start, (doc_node.end_lineno or 0) - start
+                if last < len(chunk) and not chunk[last].strip():
+                    last += 1
+                del chunk[first:last]
+            parts.append(Part("".join(chunk), exercise=name, doc=doc))
+        elif parts and parts[-1].exercise is None:
+            parts[-1].code += "".join(lines[start:end])
         else:
-            code = "".join(lines[start:end])
-            if parts and parts[-1].exercise is None:
-                parts[-1].code = _strip_blank(parts[-1].code + "\n" + code)
-            else:
-                parts.append(Part(_strip_blank(code)))
-    return module_doc, [p for p in parts if p.code.strip()]
+            parts.append(Part("".join(lines[start:end])))
+    for part in parts:
+        part.code = _strip_blank(part.code)
+    return module_doc, [p for p in parts if p.code]
 
 
 def _strip_blank(code: str) -> str:
@@ -194,8 +204,8 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
     module_doc, parts = split_chapter(source, set(names), chapter.filename)
     if solutions:
         for part in parts:
-            part.code = "".join(line for line in part.code.splitlines(keepends=True)
-                                if not _SOLUTION_MARKER.match(line))
+            part.code = _strip_blank("".join(line for line in part.code.splitlines(keepends=True)
+                                             if not _SOLUTION_MARKER.match(line)))
     cells = []
     heading = f"{chapter.title_en} · {chapter.title_zh}"
     intro = ""
@@ -217,7 +227,8 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
         cells.append(v4.new_markdown_cell(f"### {t('nb.formula', lang)}\n\n{maths}\n",
                                           id="formula"))
     setup = [f"# {t('nb.setup', lang)}", "import grader", "",
-             f"grader.setup_notebook({chapter.id!r}{', solutions=True' if solutions else ''})"]
+             f"grader.setup_notebook({json.dumps(chapter.id)}"
+             f"{', solutions=True' if solutions else ''})"]
     if parts and parts[0].exercise is None:
         setup += ["", parts.pop(0).code.rstrip("\n")]
     cells.append(v4.new_code_cell("\n".join(setup) + "\n", id="setup",
@@ -239,10 +250,11 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
         cells.append(v4.new_markdown_cell(text, id=f"{ex.name}-text"))
         cells.append(v4.new_code_cell(part.code, id=f"{ex.name}-code",
                                       metadata={"convgrade": {"exercise": ex.qualname}}))
-        cells.append(v4.new_code_cell(f"grader.check({ex.qualname!r})", id=f"{ex.name}-check",
+        cells.append(v4.new_code_cell(f"grader.check({json.dumps(ex.qualname)})",
+                                      id=f"{ex.name}-check",
                                       metadata={"convgrade": {"role": "check"}}))
     cells.append(v4.new_markdown_cell(f"## {t('nb.check_all', lang)}", id="chapter-text"))
-    cells.append(v4.new_code_cell(f"grader.check({chapter.id!r})", id="chapter-check",
+    cells.append(v4.new_code_cell(f"grader.check({json.dumps(chapter.id)})", id="chapter-check",
                                   metadata={"convgrade": {"role": "check"}}))
     nb = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
@@ -281,9 +293,21 @@ def to_python(source: str) -> str:
         return "".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line)
                        for line in source.splitlines(keepends=True))
     try:
-        return TransformerManager().transform_cell(source)
+        python = TransformerManager().transform_cell(source)
     except Exception:  # leave it to the parser to report
         return source
+    # IPython drops leading blank lines; put them back so line numbers stay the cell's.
+    missing = _leading_blank(source) - _leading_blank(python)
+    return "\n" * missing + python if missing > 0 else python
+
+
+def _leading_blank(text: str) -> int:
+    count = 0
+    for line in text.splitlines():
+        if line.strip():
+            break
+        count += 1
+    return count
 
 
 def is_definition(node: ast.stmt) -> bool:
@@ -351,12 +375,13 @@ def exec_cells(namespace: dict, cells: list, strict: bool = True) -> None:
 
 
 def module_sources(module: str, cells: list, strict: bool) -> dict[str, tuple[str, str]]:
-    """``Worker(sources=...)`` that load ``cells`` as ``module``. The loader line's file name
-    does not start with ``<learner``, so it never shows in a learner's traceback."""
+    """``Worker(sources=...)`` that load ``cells`` as ``module``. The loader line is named as a
+    file of the grader, so it never shows in a learner's traceback (the worker counts a
+    relative name such as ``<loader>`` as a file of the graded folder)."""
     cells = [tuple(c) for c in cells]
     loader = (f"__import__('grader.notebooks', fromlist=['exec_cells'])"
               f".exec_cells(globals(), {cells!r}, strict={bool(strict)!r})\n")
-    return {module: (loader, "<notebook loader>")}
+    return {module: (loader, str(Path(__file__).with_name("<notebook loader>")))}
 
 
 def notebook_cells(nb: Any) -> list[tuple[str, str, str]]:
@@ -405,48 +430,53 @@ def notebook_chapter(nb: Any, catalog: Any) -> Any | None:
 
 
 def support_folder(starts: list[Path], solutions: bool) -> tuple[Path, Path | None]:
-    """(the folder other chapters are imported from, the project root or None)."""
+    """(the folder other chapters are imported from, the project root or None). A project is
+    a folder whose ``exercises/`` or ``solutions/`` holds chapter files (a folder of notebooks
+    that happens to be called ``solutions/`` is not one)."""
     from grader.cli import find_root
 
-    root = None
+    names = ("solutions", "exercises") if solutions else ("exercises", "solutions")
     for start in [*starts, Path(__file__).resolve().parent.parent]:
         root = find_root(start)
-        if root is not None:
-            break
-    if root is None:
-        return starts[0].resolve(), None
-    for name in (("solutions", "exercises") if solutions else ("exercises", "solutions")):
-        if (root / name).is_dir():
-            return root / name, root
-    return root, root
+        while root is not None:
+            for name in names:
+                if any((root / name).glob("chapter*.py")):
+                    return root / name, root
+            root = find_root(root.parent) if root.parent != root else None
+    return starts[0].resolve(), None
 
 
 # == grading ====================================================================================
 
-def grade(chapter: Any, exercises: list, cells: list, *, strict: bool, folder: Path,
-          root: Path | None, device: str = "auto", seed: int | None = None,
-          database: Path | None = None, memory_limit: int | None = -1) -> Any:
-    """Grade ``exercises`` of ``chapter`` with ``cells`` as the chapter's module; the runner's
-    ``RunResult``. ``device`` ``auto`` picks CUDA when there is one; ``memory_limit`` -1: the
-    client's default."""
-    from grader import cli, runner
-    from grader.client import Worker
+def start_worker(folder: Path, root: Path | None, sources: dict,
+                 memory_limit: int | None = -1) -> Any:
+    """The learner's worker that loads ``sources`` (forked from the fork server, which this
+    starts if it is not running yet); ``memory_limit`` -1: the client's default."""
+    from grader import cli, client
 
-    sources = module_sources(chapter.module, cells, strict)
+    client.shared_zygote()  # it imports torch while this process does too
     options: dict[str, Any] = {}
     if memory_limit != -1:
         options["memory_limit_mb"] = memory_limit or None
-    if hasattr(cli, "solutions_dir"):  # the reference solutions are off limits to the learner
-        options["forbidden_dir"] = cli.solutions_dir(root)
-    worker = Worker(folder, sources=sources, **options)
-    worker.start()  # it imports torch while this process does too
+    # The reference solutions are off limits to the learner's code (unless they are graded).
+    return client.Worker(folder, sources=sources, forbidden_dir=cli.solutions_dir(root),
+                         **options)
+
+
+def grade(exercises: list, worker: Any, *, folder: Path, device: str = "auto",
+          seed: int | None = None, database: Path | None = None) -> Any:
+    """Grade ``exercises`` with ``worker`` (which loads the notebook's cells as the chapter's
+    module), then close it; the runner's ``RunResult``. ``device`` ``auto``: CUDA when there is
+    one."""
+    from grader import runner
+
     try:
         import torch
 
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         job = runner.Job(folder=folder, exercises=exercises, device=device, seed=seed,
-                         database=database, sources=sources)
+                         database=database, sources=worker.sources)
         return runner.run(job, worker=worker)
     finally:
         worker.close()
@@ -511,20 +541,31 @@ def cmd_check_notebook(args: Any) -> int:
         folder, root = support_folder([path.resolve().parent, Path.cwd()], solutions)
     if getattr(args, "thorough", False):
         os.environ["GRADER_THOROUGH_FACTOR"] = "10"
-    memory = cli.memory_limit(args) if hasattr(cli, "memory_limit") else \
-        (args.memory_limit or None)
-    run = grade(chapter, exercises, notebook_cells(nb), strict=True, folder=folder, root=root,
-                device=args.device, seed=args.seed, memory_limit=memory,
-                database=database_for(root, str(path.resolve()), solutions, args.seed))
+    worker = start_worker(folder, root,
+                          module_sources(chapter.module, notebook_cells(nb), strict=True),
+                          cli.memory_limit(args))
+    with report.progress(t("report.grading", lang, folder=path)):
+        run = grade(exercises, worker, folder=folder, device=args.device, seed=args.seed,
+                    database=database_for(root, str(path.resolve()), solutions, args.seed))
     report.print_run(run, lang)
     if args.report:
         report.write_json(args.report, report.results_json(run, lang))
+    if getattr(args, "junit", None):
+        from grader import junit
+
+        junit.write(args.junit, [(None, report.results_json(run, lang))])
+    # Not remembered for ``grader list``: that state is about the chapter files.
     return 0 if all(r.outcome == "passed" for r in run.results) else 1
 
 
 # == in a kernel ================================================================================
+#
+# ``grader.check`` sends jobs to one verdict process per kernel (``serve``), started by the setup
+# cell: it imports pytest and Hypothesis once and keeps its fork server (torch imported once)
+# running, so a check costs little more than the checks themselves.
 
 _STATE: dict[str, Any] = {}
+_DONE = "\x00convgrade-done "  # ends the verdict process's answer to one job
 
 
 def _kernel_solutions(solutions: bool) -> bool:
@@ -533,9 +574,10 @@ def _kernel_solutions(solutions: bool) -> bool:
 
 
 def setup_notebook(chapter: str, *, solutions: bool = False) -> None:
-    """The notebook's setup cell: remember its chapter, and import other chapters from the
-    folder the grader will use (the project's ``exercises/``; ``solutions/`` for a notebook made
-    with ``--solutions`` or under ``GRADER_SOLUTIONS=1``), so the kernel and the grader agree."""
+    """The notebook's setup cell: remember its chapter, import other chapters from the folder
+    the grader will use (the project's ``exercises/``; ``solutions/`` for a notebook made with
+    ``--solutions`` or under ``GRADER_SOLUTIONS=1``) so the kernel and the grader agree, and
+    start the grader in the background."""
     from grader import catalog as catalog_mod
     from grader.messages import default_lang, t
 
@@ -549,6 +591,12 @@ def setup_notebook(chapter: str, *, solutions: bool = False) -> None:
     _STATE.update(chapter=ch.id, folder=str(folder), root=str(root) if root else None,
                   solutions=solutions, path=str(folder))
     print(t("nb.setup_done", default_lang(), chapter=ch.id, folder=folder))
+    if _ipython() is not None:
+        try:
+            _send({"op": "warm", "chapter": ch.id, "folder": str(folder),
+                   "root": _STATE["root"]})
+        except OSError:
+            _stop_server()  # check() starts a fresh one
 
 
 def check(target: str | None = None, *, lang: str | None = None, device: str = "auto",
@@ -578,29 +626,79 @@ def check(target: str | None = None, *, lang: str | None = None, device: str = "
         solutions = _kernel_solutions(False)
         found, found_root = support_folder([Path.cwd()], solutions)
         folder, root = str(found), str(found_root) if found_root else None
-    history = list(shell.history_manager.input_hist_raw)
-    job = {"chapter": chapter.id, "targets": [ex.qualname for ex in exercises],
-           "cells": history_cells(history), "folder": folder, "root": root,
-           "solutions": solutions, "lang": lang, "device": device, "seed": seed}
-    env = dict(os.environ)
+    job = {"op": "check", "chapter": chapter.id, "targets": [ex.qualname for ex in exercises],
+           "cells": history_cells(list(shell.history_manager.input_hist_raw)),
+           "folder": folder, "root": root, "solutions": solutions, "lang": lang,
+           "device": device, "seed": seed}
+    code, text = None, []
+    try:
+        proc = _send(job)
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            if line.startswith(_DONE):
+                code = int(line[len(_DONE):].strip() or 1)
+                break
+            text.append(line)
+            sys.stdout.write(line)
+    except BaseException:  # an interrupted kernel stops the grading too
+        _stop_server()
+        raise
+    finally:
+        sys.stdout.flush()
+    if code is None or code not in (0, 1):
+        _stop_server()
+        print(t("nb.verdict_failed", lang, code=code, detail="".join(text)[-3000:].strip()))
+
+
+def _send(job: dict) -> subprocess.Popen:
+    """Send one job to the kernel's verdict process, starting it when there is none (or when
+    the one there was has gone)."""
+    for attempt in (1, 2):
+        proc = _STATE.get("server")
+        if proc is None or proc.poll() is not None:
+            proc = _STATE["server"] = _start_server()
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(job).encode("utf-8") + b"\n")
+            proc.stdin.flush()
+            return proc
+        except OSError:
+            _stop_server()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_server() -> subprocess.Popen:
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
     if "NO_COLOR" not in env:
         env.setdefault("FORCE_COLOR", "1")  # Jupyter shows ANSI colours in cell output
     # sys.path[0] would be the working folder: the grader's own, not the learner's files.
-    boot = ("import sys; sys.path[0] = {root!r}; from grader.notebooks import main; "
-            "sys.exit(main())").format(root=str(Path(__file__).resolve().parent.parent))
-    proc = subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=folder)
+    here = Path(__file__).resolve().parent
+    boot = f"import sys; sys.path[0] = {str(here.parent)!r}; " \
+           "from grader.notebooks import serve; sys.exit(serve())"
+    return subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            cwd=str(here))
+
+
+def _stop_server() -> None:
+    """Stop the verdict process: SIGINT first, so that it closes the learner's worker (which
+    may be stuck in an endless loop) on its way out; SIGKILL when it does not go."""
+    import signal
+
+    proc = _STATE.pop("server", None)
+    if proc is None or proc.poll() is not None:
+        return
     try:
-        out, err = proc.communicate(json.dumps(job).encode("utf-8"))
-    except BaseException:  # an interrupted kernel: stop the grading too
+        if proc.stdin is not None:
+            proc.stdin.close()  # an idle one ends at once
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
         proc.kill()
         proc.wait()
-        raise
-    sys.stdout.write(out.decode("utf-8", "replace"))
-    if proc.returncode not in (0, 1):
-        detail = err.decode("utf-8", "replace").strip()[-3000:]
-        print(t("nb.verdict_failed", lang, code=proc.returncode, detail=detail))
 
 
 def _ipython() -> Any:
@@ -612,21 +710,46 @@ def _ipython() -> Any:
     return shell if shell is not None and hasattr(shell, "history_manager") else None
 
 
-def main() -> int:
-    """The verdict process behind ``grader.check``: a JSON job on stdin, the report on stdout;
-    exit status 0 when every exercise passed, 1 otherwise."""
-    from grader import catalog as catalog_mod
-    from grader import report
+def serve() -> int:
+    """The kernel's verdict process: JSON jobs on stdin, one per line; for each ``check`` job the
+    report on stdout, then ``_DONE`` and the exit status (0 when every exercise passed, 1
+    otherwise, 2 when the grader failed). Ends when stdin closes (the kernel went away)."""
+    import signal
+    import traceback
 
-    job = json.loads(sys.stdin.read())
+    from grader import catalog as catalog_mod
+    from grader import client, report
+
+    client.shared_zygote()  # imports torch for the workers while this process goes on
+    import hypothesis  # noqa: F401  (imported once, not per check)
+    import pytest  # noqa: F401
+    import torch  # noqa: F401
+
     catalog = catalog_mod.load()
-    chapter = catalog.chapter(job["chapter"])
-    exercises = catalog.resolve(job["targets"])
-    root = Path(job["root"]) if job.get("root") else None
-    run = grade(chapter, exercises, [tuple(c) for c in job["cells"]], strict=False,
-                folder=Path(job["folder"]), root=root, device=job.get("device", "auto"),
-                seed=job.get("seed"),
-                database=database_for(root, chapter.module, job.get("solutions", False),
-                                      job.get("seed")))
-    report.print_run(run, job.get("lang", "en"))
-    return 0 if all(r.outcome == "passed" for r in run.results) else 1
+    # An interrupted kernel signals its whole process group: that must stop a check that is
+    # running (check() then restarts this process), not an idle verdict process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for line in sys.stdin:
+        job = json.loads(line)
+        if job.get("op") != "check":
+            continue  # "warm": starting was the point
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            chapter = catalog.chapter(job["chapter"])
+            root = Path(job["root"]) if job.get("root") else None
+            folder = Path(job["folder"])
+            worker = start_worker(folder, root,
+                                  module_sources(chapter.module, job["cells"], strict=False))
+            run = grade(catalog.resolve(job["targets"]), worker, folder=folder,
+                        device=job.get("device", "auto"), seed=job.get("seed"),
+                        database=database_for(root, chapter.module, job.get("solutions", False),
+                                              job.get("seed")))
+            report.print_run(run, job.get("lang", "en"))
+            code = 0 if all(r.outcome == "passed" for r in run.results) else 1
+        except Exception:
+            traceback.print_exc(file=sys.stdout)
+            code = 2
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stdout.write(f"{_DONE}{code}\n")
+        sys.stdout.flush()
+    return 0

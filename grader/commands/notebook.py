@@ -1,0 +1,89 @@
+"""``grader notebook CHAPTER [--solutions] [--out PATH] [--force]``: a chapter as a Jupyter
+notebook (teaching text, a setup cell, one cell per exercise and a ``grader.check`` cell after
+each); see ``grader.notebooks``. It never overwrites a notebook without ``--force``: the
+learner's work may be in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def cmd_notebook(args: Any) -> int:
+    from grader import catalog as catalog_mod
+    from grader import notebooks
+    from grader.cli import UsageError, _lang, find_root, solutions_mode
+    from grader.messages import t
+
+    lang = _lang(args)
+    catalog = catalog_mod.load()
+    root = find_root()
+    if root is None:
+        raise UsageError("no exercises/ or solutions/ folder here or in any parent folder: run "
+                         "the grader inside the project")
+    solutions = solutions_mode(args)
+    if args.chapter == "all":
+        chapters = [ch for ch in catalog.chapters
+                    if any(notebooks.chapter_sources(root, ch.module))]
+    else:
+        key = args.chapter.removesuffix(".py")
+        try:
+            chapters = [catalog.chapter(key)]
+        except KeyError:
+            try:
+                chapters = [catalog.chapter(f"chapter{key}")]
+            except KeyError:
+                valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
+                raise UsageError(f"unknown chapter {args.chapter!r}; valid: {valid}") from None
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and len(chapters) > 1 and (out.suffix == ".ipynb" or out.is_file()):
+        raise UsageError(t("nb.out_folder", lang, path=out))
+    plan = []
+    for chapter in chapters:
+        if out is None:
+            path = root / "notebooks" / f"{chapter.module}.ipynb"
+        elif len(chapters) > 1 or out.is_dir() or out.suffix != ".ipynb":
+            path = out / f"{chapter.module}.ipynb"
+        else:
+            path = out
+        if path.exists() and not args.force:
+            raise UsageError(t("nb.exists", lang, path=_shown(path)))
+        plan.append((chapter, path))
+    for chapter, path in plan:
+        try:
+            source = notebooks.notebook_source(root, chapter, solutions, lang)
+        except LookupError as exc:
+            raise UsageError(str(exc)) from None
+        nb = notebooks.build_notebook(chapter, source, solutions=solutions, lang=lang,
+                                      filename=_shown(path))
+        notebooks.write_notebook(nb, path, force=args.force)
+        print(t("nb.written", lang, path=_shown(path)))
+    return 0
+
+
+def _shown(path: Path) -> str:
+    """The path as the learner would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "notebook", help="write a chapter as a Jupyter notebook, graded in place",
+        description="Write CHAPTER as a Jupyter notebook: its teaching text, a setup cell, one "
+                    "code cell per exercise and a grader.check(...) cell after each. "
+                    "`grader check PATH.ipynb` grades a saved notebook.")
+    parser.add_argument("chapter", metavar="CHAPTER",
+                        help="chapter19 … chapter23 (or 19 … 23), or all")
+    parser.add_argument("--solutions", action="store_true",
+                        help="the reference solutions instead of the stubs (instructors)")
+    parser.add_argument("--out", metavar="PATH",
+                        help="file or folder to write (default: notebooks/<module>.ipynb)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite an existing notebook (the work in it is lost)")
+    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    parser.set_defaults(func=cmd_notebook)
