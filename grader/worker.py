@@ -70,8 +70,8 @@ class _Worker:
 
     # -- which frames are the learner's ---------------------------------------------------------
     def is_learner_file(self, filename: str) -> bool:
-        if filename.startswith("<learner"):
-            return True
+        if filename.startswith("<"):  # <string>, generated code: only our named learner cells
+            return filename.startswith("<learner")
         try:
             return os.path.realpath(filename).startswith(self.folder + os.sep)
         except (OSError, ValueError):
