@@ -106,10 +106,13 @@ def cmd_check(args: Any) -> int:
         raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
     if args.thorough:
         os.environ["GRADER_THOROUGH_FACTOR"] = "10"
-    # Start the learner's worker first: it imports torch while this process does too.
+    # Start the fork server first: it imports torch while this process does too; the
+    # learner's worker is forked from it on the first call.
+    from grader.client import shared_zygote
+
+    shared_zygote()
     worker = Worker(folder, memory_limit_mb=memory_limit(args),
                     forbidden_dir=solutions_dir(root))
-    worker.start()
     try:
         import torch
 
@@ -256,7 +259,14 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Targets may follow options (`grader check --seed 0 chapter19 nb.ipynb chapter19.corr2d`):
+    # argparse stops a nargs="*" positional at the first option, so gather the rest here.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if hasattr(args, "targets") and not any(e.startswith("-") for e in extra):
+            args.targets = list(args.targets) + extra
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
