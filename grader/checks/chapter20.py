@@ -53,7 +53,7 @@ def shape_mistakes(n: Any, k: Any, p: Any, s: Any) -> list[Mistake]:
         a = {**args, **override}
         try:
             return tuple(rule(*v) for v in zip(a["input_size"], a["kernel_size"],
-                                               a["padding"], a["stride"]))
+                                               a["padding"], a["stride"], strict=True))
         except ZeroDivisionError:
             return None
 
@@ -64,7 +64,8 @@ def shape_mistakes(n: Any, k: Any, p: Any, s: Any) -> list[Mistake]:
         Mistake(per_axis(lambda n_, k_, p_, s_: (n_ + 2 * p_ - k_) // s_),
                 "you forgot the + 1: (n + 2p - k) // s counts the steps the window can move; "
                 "its starting position is one more output.",
-                "你漏掉了 + 1：(n + 2p - k) // s 数的是窗口能移动的步数；起始位置本身还要再算一个输出。"),
+                "你漏掉了 + 1：(n + 2p - k) // s 数的是窗口能移动的步数；"
+                "起始位置本身还要再算一个输出。"),
         Mistake(per_axis(lambda n_, k_, p_, s_: (n_ + p_ - k_) // s_ + 1),
                 "you counted the padding once (n + p): padding=p adds p rows and columns on "
                 "EACH side, n + 2p in all (d2l's p_h is that total).",
@@ -73,7 +74,8 @@ def shape_mistakes(n: Any, k: Any, p: Any, s: Any) -> list[Mistake]:
         Mistake(per_axis(lambda n_, k_, p_, s_: -(-(n_ + 2 * p_ - k_) // s_) + 1),
                 "you rounded up (ceil); nn.Conv2d rounds down (floor): a window that would stick "
                 "out of the padded input is not computed.",
-                "你向上取整了（ceil）；nn.Conv2d 向下取整（floor）：超出填充后输入的窗口不会被计算。"),
+                "你向上取整了（ceil）；nn.Conv2d 向下取整（floor）："
+                "超出填充后输入的窗口不会被计算。"),
         Mistake(per_axis(lambda n_, k_, p_, s_: (n_ + 2 * p_ - k_) / s_ + 1),
                 "you used true division /; the output size is floor((n + 2p - k) / s) + 1: use "
                 "floor division //.",
@@ -113,7 +115,8 @@ def expect_shape(actual: Any, expected: tuple[int, int], *, call: str,
                        diagnosis=("the numbers are right, but return a tuple of two Python ints, "
                                   "e.g. (4, 4): use // (or int(...)) rather than /, "
                                   "math.ceil/floor on floats, tensors or NumPy numbers.",
-                                  "数值正确，但应返回由两个 Python int 组成的元组，例如 (4, 4)：请用 "
+                                  "数值正确，但应返回由两个 Python int 组成的元组，"
+                                  "例如 (4, 4)：请用 "
                                   "//（或 int(...)），不要用 /、浮点数、张量或 NumPy 数。"),
                        shape_why=None, call=call, inputs=inputs, expected=None, actual=None)
     expect_equal(actual, expected, call=call, inputs=inputs, why=SHAPE_WHY, mistakes=mistakes)
@@ -122,7 +125,7 @@ def expect_shape(actual: Any, expected: tuple[int, int], *, call: str,
 def _same_numbers(actual: Any, expected: tuple) -> bool:
     try:
         return len(actual) == len(expected) and all(
-            float(a) == float(e) for a, e in zip(actual, expected))
+            float(a) == float(e) for a, e in zip(actual, expected, strict=True))
     except Exception:
         return False
 
@@ -161,7 +164,7 @@ def conv_configs(draw: Any, max_input: int = 40, max_padding: int = 5, max_strid
     pair; strides may exceed the kernel, kernels may fill the padded input exactly."""
     n = draw(int_or_pair(st.integers(1, max_input)))
     p = draw(int_or_pair(st.integers(0, max_padding)))
-    room = [a + 2 * b for a, b in zip(as_pair(n), as_pair(p))]
+    room = [a + 2 * b for a, b in zip(as_pair(n), as_pair(p), strict=True)]
 
     def upto(r: int) -> st.SearchStrategy:
         return st.one_of(st.integers(1, r), st.just(r))
@@ -175,7 +178,7 @@ def conv_configs(draw: Any, max_input: int = 40, max_padding: int = 5, max_strid
 
 
 @pytest.mark.exercise("conv_output_shape")
-@budget(80)
+@budget(60)
 @given(conv_configs(), st.sampled_from(["positional", "keywords"]))
 def test_conv_output_shape_matches_conv2d(learner, config, style):
     check_shape(learner, *config, style=style)
@@ -221,7 +224,22 @@ def invalid_configs(draw: Any) -> tuple[dict, tuple[str, str]]:
 
 
 @pytest.mark.exercise("conv_output_shape")
-@budget(50)
+def test_conv_output_shape_rejects_classic_faults(learner):
+    # One of each kind first (Hypothesis then looks for the rest).
+    for args, why in (
+            ((2, 3, 0, 1), ("the kernel (3) is larger than the input (2)",
+                            "卷积核（3）大于输入（2）")),
+            (((5, 2), 3, 0, 1), ("the kernel (3) is larger than the input's width (2)",
+                                 "卷积核（3）大于输入的宽度（2）")),
+            ((8, 3, 1, 0), ("stride must be at least 1", "stride 必须至少为 1")),
+            ((8, 3, -1, 1), ("padding cannot be negative", "padding 不能为负数")),
+            ((0, 1, 1, 1), ("input_size must be at least 1", "input_size 必须至少为 1")),
+            ((8, 0, 0, 1), ("kernel_size must be at least 1", "kernel_size 必须至少为 1"))):
+        learner.call_expecting(ValueError, *args, why=why, require_message=True)
+
+
+@pytest.mark.exercise("conv_output_shape")
+@budget(40)
 @given(invalid_configs())
 def test_conv_output_shape_rejects_impossible_configurations(learner, case):
     args, why = case
@@ -244,8 +262,8 @@ def pad_mistakes(X: torch.Tensor, padding: Any) -> list[Mistake]:
                    "your padding has the axes swapped: p_h rows go above and below, p_w columns "
                    "left and right (F.pad's tuple starts with the LAST axis: (p_w, p_w, p_h, "
                    "p_h)).",
-                   "你的填充把两个轴弄反了：上下各加 p_h 行，左右各加 p_w 列（F.pad 的元组从最后一个轴"
-                   "开始：(p_w, p_w, p_h, p_h)）。"),
+                   "你的填充把两个轴弄反了：上下各加 p_h 行，左右各加 p_w 列"
+                   "（F.pad 的元组从最后一个轴开始：(p_w, p_w, p_h, p_h)）。"),
            Mistake(F.pad(x, (p_w, 0, p_h, 0)),
                    "you padded the top and the left only; padding goes on EACH side.",
                    "你只在上方和左侧填充了；填充应加在每一侧。"),
@@ -332,7 +350,8 @@ def strided_mistakes(X: torch.Tensor, K: torch.Tensor, padding: Any, stride: Any
         out.append(Mistake(ref[:-1, :-1],
                            "your output is one row and one column short: the size is "
                            "floor((n + 2p - k) / s) + 1, don't forget the + 1.",
-                           "你的输出少了一行一列：大小是 floor((n + 2p - k) / s) + 1，别忘了 + 1。"))
+                           "你的输出少了一行一列：大小是 floor((n + 2p - k) / s) + 1，"
+                           "别忘了 + 1。"))
     return [m for m in out if m.value is not None]
 
 
@@ -415,8 +434,8 @@ def check_comp(learner: Any, X: torch.Tensor, kernel_size: Any, padding: Any, st
                   inputs=inputs, scale=scale,
                   shape_why=("the layer's output without the batch and channel dimensions: "
                              "conv_output_shape(X.shape, kernel_size, padding, stride)",
-                             "去掉批量和通道维度后的层输出：conv_output_shape(X.shape, kernel_size, "
-                             "padding, stride)"),
+                             "去掉批量和通道维度后的层输出："
+                             "conv_output_shape(X.shape, kernel_size, padding, stride)"),
                   mistakes=[Mistake(ref[None, None], *drop), Mistake(ref[None], *drop)])
 
 
@@ -439,7 +458,7 @@ def layers_and_inputs(draw: Any) -> tuple:
     padding = draw(int_or_pair(st.integers(0, 2)))
     stride = draw(int_or_pair(st.integers(1, 3)))
     k, p = as_pair(kernel_size), as_pair(padding)
-    n = tuple(draw(st.integers(max(1, k_a - 2 * p_a), 7)) for k_a, p_a in zip(k, p))
+    n = tuple(draw(st.integers(max(1, k_a - 2 * p_a), 7)) for k_a, p_a in zip(k, p, strict=True))
     weight = draw(arrays((1, 1) + k))
     bias = draw(st.one_of(st.none(), arrays((1,))))
     return draw(arrays(n)), kernel_size, padding, stride, weight, bias
