@@ -23,10 +23,12 @@ CHAPTER = "chapter21"
 
 MULTI_IN_SHAPE = ("one output channel of (n_h - k_h + 1, n_w - k_w + 1): the input channels are "
                   "summed into it",
-                  "一个形状为 (n_h - k_h + 1, n_w - k_w + 1) 的输出通道：各输入通道的结果相加到其中")
+                  "一个形状为 (n_h - k_h + 1, n_w - k_w + 1) 的输出通道："
+                  "各输入通道的结果相加到其中")
 MULTI_OUT_SHAPE = ("(c_o, n_h - k_h + 1, n_w - k_w + 1): one output channel per kernel K[o], "
                    "stacked on axis 0",
-                   "(c_o, n_h - k_h + 1, n_w - k_w + 1)：每个卷积核 K[o] 对应一个输出通道，在第 0 维上堆叠")
+                   "(c_o, n_h - k_h + 1, n_w - k_w + 1)：每个卷积核 K[o] 对应一个输出通道，"
+                   "在第 0 维上堆叠")
 
 BOOK_X = [[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],
           [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]
@@ -40,7 +42,8 @@ def ref_multi(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
 
 def multi_in_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
     """Classic wrong versions of corr2d_multi_in (K has shape (c_i, k_h, k_w))."""
-    per_channel = torch.stack([ref_multi(x[None], k[None, None])[0] for x, k in zip(X, K)])
+    per_channel = torch.stack([ref_multi(x[None], k[None, None])[0]
+                               for x, k in zip(X, K, strict=True)])
     c_i = X.shape[0]
     out = [Mistake(per_channel,
                    "you returned one map per input channel; SUM them into a single output "
@@ -93,8 +96,8 @@ def multi_out_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
         out.append(Mistake(ref_multi(X, K.transpose(0, 1)),
                            "you swapped K's first two axes: K has shape (c_o, c_i, k_h, k_w), "
                            "K[o] holds the kernels of output channel o.",
-                           "你交换了 K 的前两个轴：K 的形状是 (c_o, c_i, k_h, k_w)，K[o] 是输出通道 "
-                           "o 的卷积核。"))
+                           "你交换了 K 的前两个轴：K 的形状是 (c_o, c_i, k_h, k_w)，"
+                           "K[o] 是输出通道 o 的卷积核。"))
     return out
 
 
@@ -176,13 +179,14 @@ def one_by_one_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
                    "scrambles the weights: K's axes are (c_o, c_i, 1, 1), so "
                    "K.reshape(c_o, c_i) is the matrix, row o for output channel o.",
                    "你的权重矩阵是把 K 变形为 (c_i, c_o) 再转置，这打乱了权重：K 的轴是 "
-                   "(c_o, c_i, 1, 1)，所以 K.reshape(c_o, c_i) 才是所需矩阵，第 o 行对应输出通道 o。")]
+                   "(c_o, c_i, 1, 1)，所以 K.reshape(c_o, c_i) 才是所需矩阵，"
+                   "第 o 行对应输出通道 o。")]
     if c_i == c_o:
         out.append(Mistake((k.reshape(c_o, c_i).t() @ x).reshape(c_o, h, w),
                            "you used the transposed weight matrix: Y = K.reshape(c_o, c_i) @ X, "
                            "row o of the matrix holds output channel o's weights.",
-                           "你用了转置后的权重矩阵：Y = K.reshape(c_o, c_i) @ X，矩阵的第 o 行是输出通道 "
-                           "o 的权重。"))
+                           "你用了转置后的权重矩阵：Y = K.reshape(c_o, c_i) @ X，"
+                           "矩阵的第 o 行是输出通道 o 的权重。"))
     if h * w > 1:
         out.append(Mistake((k.reshape(c_o, c_i) @ X.double().reshape(h * w, c_i).t())
                            .reshape(c_o, h, w),
