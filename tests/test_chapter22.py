@@ -1,0 +1,273 @@
+"""Chapter 22: plausible wrong learner code must fail with the right outcome, correct code in
+other styles must pass. All variants are graded in one batch (see tests/support.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import grade_batch, make_folder
+
+MODULE = "chapter22_pooling"
+
+# The solution's loop, with a marker where the mutants differ.
+_MAX = """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = {stride}
+    p_h, p_w = _pair(padding)
+    *lead, h, w = X.shape
+    padded = torch.full((*lead, h + 2 * p_h, w + 2 * p_w), {fill})
+    padded[..., {rows}, {cols}] = X
+    out_h = {out_h}
+    out_w = {out_w}
+    Y = torch.zeros((*lead, out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            Y[..., i, j] = padded[..., i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w].{reduce}
+    return Y
+"""
+_RIGHT = dict(stride="(k_h, k_w) if stride is None else _pair(stride)", fill="float('-inf')",
+              rows="p_h:p_h + h", cols="p_w:p_w + w",
+              out_h="(h + 2 * p_h - k_h) // s_h + 1", out_w="(w + 2 * p_w - k_w) // s_w + 1",
+              reduce="amax(dim=(-2, -1))")
+
+
+def max_variant(**changes):
+    return _MAX.format(**{**_RIGHT, **changes})
+
+
+def avg_variant(**changes):
+    code = _MAX.format(**{**_RIGHT, "fill": "0.0", "reduce": "mean(dim=(-2, -1))", **changes})
+    return code.replace("def max_pool2d", "def avg_pool2d")
+
+
+# (exercise, label, replacement source, expected outcome, text the output must contain)
+MUTANTS = [
+    ("pool2d", "mode ignored: always max", """
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = X[i: i + p_h, j: j + p_w].max()
+    return Y
+""", "failed", "asks for the mean"),
+    ("pool2d", "sum for 'avg'", """
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i: i + p_h, j: j + p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.sum()
+    return Y
+""", "failed", "sum"),
+    ("pool2d", "non-overlapping windows", """
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = torch.zeros((X.shape[0] // p_h, X.shape[1] // p_w))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i * p_h:(i + 1) * p_h, j * p_w:(j + 1) * p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.mean()
+    return Y
+""", "failed", "do not overlap"),
+    ("pool2d", "window axes swapped", """
+def pool2d(X, pool_size, mode='max'):
+    p_w, p_h = pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i: i + p_h, j: j + p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.mean()
+    return Y
+""", "failed", "axes swapped"),
+    ("pool2d", "F.max_pool2d", """
+def pool2d(X, pool_size, mode='max'):
+    import torch.nn.functional as F
+    op = F.max_pool2d if mode == 'max' else F.avg_pool2d
+    return op(X[None, None], pool_size, stride=1)[0, 0]
+""", "forbidden", "max_pool2d"),
+    ("max_pool2d", "zero padding", max_variant(fill="0.0"), "failed", "padded with zeros"),
+    ("max_pool2d", "stride defaults to 1", max_variant(
+        stride="(1, 1) if stride is None else _pair(stride)"), "failed", "stride=None means"),
+    ("max_pool2d", "padding ignored", max_variant(
+        rows=":", cols=":", out_h="(h - k_h) // s_h + 1", out_w="(w - k_w) // s_w + 1").replace(
+        "h + 2 * p_h, w + 2 * p_w", "h, w"), "failed", "ignores the padding"),
+    ("max_pool2d", "padding at the top and left only", max_variant(
+        rows="p_h:", cols="p_w:", out_h="(h + p_h - k_h) // s_h + 1",
+        out_w="(w + p_w - k_w) // s_w + 1").replace("h + 2 * p_h, w + 2 * p_w",
+                                                     "h + p_h, w + p_w"),
+     "failed", "top and the left only"),
+    ("max_pool2d", "stride of the rows on both axes", max_variant(
+        stride="(k_h, k_h) if stride is None else (_pair(stride)[0],) * 2"),
+     "failed", "one axis only"),
+    ("max_pool2d", "ceil instead of floor", max_variant(
+        out_h="-(-(h + 2 * p_h - k_h) // s_h) + 1", out_w="-(-(w + 2 * p_w - k_w) // s_w) + 1"),
+     "failed", "expected shape"),
+    ("max_pool2d", "4-D input only", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    n, c, h, w = X.shape
+    padded = torch.full((n, c, h + 2 * p_h, w + 2 * p_w), float('-inf'))
+    padded[:, :, p_h:p_h + h, p_w:p_w + w] = X
+    out_h, out_w = (h + 2 * p_h - k_h) // s_h + 1, (w + 2 * p_w - k_w) // s_w + 1
+    Y = torch.zeros((n, c, out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            Y[:, :, i, j] = padded[:, :, i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w].amax((2, 3))
+    return Y
+""", "error", "ValueError"),
+    ("max_pool2d", "F.max_pool2d", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    import torch.nn.functional as F
+    return F.max_pool2d(X, pool_size, stride, padding)
+""", "forbidden", "max_pool2d"),
+    ("max_pool2d", "nn.MaxPool2d module", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    from torch import nn
+    return nn.MaxPool2d(pool_size, stride, padding)(X)
+""", "forbidden", "pool"),
+    ("avg_pool2d", "average excluding the padding", """
+def avg_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    *lead, h, w = X.shape
+    padded = torch.zeros((*lead, h + 2 * p_h, w + 2 * p_w))
+    real = torch.zeros((h + 2 * p_h, w + 2 * p_w))
+    padded[..., p_h:p_h + h, p_w:p_w + w] = X
+    real[p_h:p_h + h, p_w:p_w + w] = 1
+    out_h, out_w = (h + 2 * p_h - k_h) // s_h + 1, (w + 2 * p_w - k_w) // s_w + 1
+    Y = torch.zeros((*lead, out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            rows, cols = slice(i * s_h, i * s_h + k_h), slice(j * s_w, j * s_w + k_w)
+            Y[..., i, j] = padded[..., rows, cols].sum((-2, -1)) / real[rows, cols].sum()
+    return Y
+""", "failed", "number of real"),
+    ("avg_pool2d", "stride defaults to 1", avg_variant(
+        stride="(1, 1) if stride is None else _pair(stride)"), "failed", "stride=None means"),
+    ("avg_pool2d", "window sums", avg_variant(reduce="sum(dim=(-2, -1))"), "failed", "sum"),
+    ("avg_pool2d", "max instead of mean", avg_variant(fill="float('-inf')",
+                                                      reduce="amax(dim=(-2, -1))"),
+     "failed", "maximum"),
+    ("avg_pool2d", "F.avg_pool2d", """
+def avg_pool2d(X, pool_size, stride=None, padding=0):
+    return torch.nn.functional.avg_pool2d(X, pool_size, stride, padding)
+""", "forbidden", "avg_pool2d"),
+]
+
+ALTERNATIVES = [
+    ("pool2d", "unfold", """
+def pool2d(X, pool_size, mode='max'):
+    windows = X.unfold(0, pool_size[0], 1).unfold(1, pool_size[1], 1)
+    return windows.amax((-2, -1)) if mode == 'max' else windows.mean((-2, -1))
+"""),
+    ("pool2d", "NumPy sliding_window_view", """
+def pool2d(X, pool_size, mode='max'):
+    import numpy as np
+    windows = np.lib.stride_tricks.sliding_window_view(X.numpy(), tuple(pool_size))
+    reduce = np.max if mode == 'max' else np.mean
+    return torch.from_numpy(np.ascontiguousarray(reduce(windows, axis=(-2, -1))))
+"""),
+    ("max_pool2d", "F.pad with -inf and unfold", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    import torch.nn.functional as F
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    padded = F.pad(X, (p_w, p_w, p_h, p_h), value=float('-inf'))
+    return padded.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).amax((-2, -1))
+"""),
+    ("max_pool2d", "max over strided shifted slices", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    h, w = X.shape[-2:]
+    padded = X.new_full(X.shape[:-2] + (h + 2 * p_h, w + 2 * p_w), float('-inf'))
+    padded[..., p_h:p_h + h, p_w:p_w + w] = X
+    out_h, out_w = (h + 2 * p_h - k_h) // s_h + 1, (w + 2 * p_w - k_w) // s_w + 1
+    Y = None
+    for a in range(k_h):
+        for b in range(k_w):
+            part = padded[..., a:a + s_h * (out_h - 1) + 1:s_h, b:b + s_w * (out_w - 1) + 1:s_w]
+            Y = part if Y is None else torch.maximum(Y, part)
+    return Y.clone()
+"""),
+    ("max_pool2d", "NumPy, one channel at a time", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    import numpy as np
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    x = X.numpy()
+    flat = x.reshape((-1,) + x.shape[-2:])
+    flat = np.pad(flat, ((0, 0), (p_h, p_h), (p_w, p_w)), constant_values=-np.inf)
+    out_h = (flat.shape[1] - k_h) // s_h + 1
+    out_w = (flat.shape[2] - k_w) // s_w + 1
+    out = np.empty((flat.shape[0], out_h, out_w), dtype=x.dtype)
+    for c in range(flat.shape[0]):
+        for i in range(out_h):
+            for j in range(out_w):
+                out[c, i, j] = flat[c, i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w].max()
+    return torch.from_numpy(out.reshape(x.shape[:-2] + (out_h, out_w)))
+"""),
+    ("avg_pool2d", "F.pad and unfold", """
+def avg_pool2d(X, pool_size, stride=None, padding=0):
+    import torch.nn.functional as F
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    padded = F.pad(X, (p_w, p_w, p_h, p_h))
+    return padded.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).mean((-2, -1))
+"""),
+    ("avg_pool2d", "einsum with a ones kernel", """
+def avg_pool2d(X, pool_size, stride=None, padding=0):
+    import torch.nn.functional as F
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    windows = F.pad(X, (p_w, p_w, p_h, p_h)).unfold(-2, k_h, s_h).unfold(-2, k_w, s_w)
+    weights = X.new_ones((k_h, k_w)) / (k_h * k_w)
+    return torch.einsum("...ab,ab->...", windows, weights)
+"""),
+]
+
+
+def _id(case):
+    return f"{case[0]}: {case[1]}"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    cases = [("mutant",) + m for m in MUTANTS] + [("alt",) + a + ("passed", "") for a in
+                                                   ALTERNATIVES]
+    jobs = []
+    for i, (_, exercise, _, code, _, _) in enumerate(cases):
+        folder = make_folder(tmp_path_factory.mktemp(f"v{i}"), MODULE, {exercise: code})
+        jobs.append((folder, [f"chapter22.{exercise}"]))
+    results = grade_batch(jobs)
+    return {(kind, ex, label): res[f"chapter22.{ex}"]
+            for (kind, ex, label, *_), res in zip(cases, results, strict=True)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", MUTANTS, ids=_id)
+def test_mutant_is_caught(graded, case):
+    exercise, label, _, outcome, text = case
+    got_outcome, output = graded[("mutant", exercise, label)]
+    assert got_outcome == outcome, output
+    assert text.lower() in output.lower(), output
+    assert "internal" not in output.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ALTERNATIVES, ids=_id)
+def test_alternative_passes(graded, case):
+    exercise, label, _ = case
+    got_outcome, output = graded[("alt", exercise, label)]
+    assert got_outcome == "passed", output
