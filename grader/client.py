@@ -293,11 +293,9 @@ class Learner:
         Returns ``{"type", "message"}`` of what it raised. Raises a ``Mismatch`` (outcome
         failed) when it returns instead, raises another type, or (``require_message``) raises
         it with an empty message; ``why`` (English, Chinese) says why the input is invalid.
-        Not started, forbidden, timeouts and crashes stay what they are. The worker sends the
-        exception's class name only, so a learner's own subclass of ``expected`` is not
-        recognised; built-in subclasses are."""
-        import builtins
-
+        Not started, forbidden, timeouts and crashes stay what they are. A learner's own
+        subclass of ``expected`` counts (the worker sends the names of the exception's
+        classes)."""
         call = self._call_text("call", {})
         inputs = self._inputs(args, kwargs)
         reason = {"why_en": f": {why[0]}" if why else "", "why_zh": f"：{why[1]}" if why else ""}
@@ -305,8 +303,8 @@ class Learner:
             value = self.call(*args, **kwargs)
         except outcomes.LearnerRaised as raised:
             name = str(raised.data.get("type"))
-            cls = getattr(builtins, name, None)
-            if name == expected.__name__ or (isinstance(cls, type) and issubclass(cls, expected)):
+            bases = raised.data.get("bases") or [name]
+            if expected.__name__ in bases:
                 message = str(raised.data.get("message", ""))
                 if require_message and not message.strip():
                     raise outcomes.Mismatch("raise.no_message", call=call,
@@ -416,6 +414,11 @@ class Learner:
                 return wire.Handle(int(hid), str(type_name)), value
             return value
         if status == "not_implemented":
+            function = str(reply.get("function") or "")
+            own = {self.exercise.name, "__init__", "forward", "<module>", ""}
+            if function not in own:
+                raise outcomes.NotStarted("not_started_dep", name=self.exercise.name,
+                                          dep=function, file=str(reply.get("file")))
             raise outcomes.NotStarted("not_started", name=self.exercise.name)
         if status == "forbidden":
             call_name = str(reply.get("call"))
@@ -435,7 +438,7 @@ class Learner:
             raise outcomes.LearnerRaised(
                 "raised", call=call, type=str(reply.get("type")),
                 message=str(reply.get("message")), traceback=str(reply.get("traceback")),
-                inputs=inputs)
+                bases=list(reply.get("bases") or []), inputs=inputs)
         raise outcomes.InternalError(f"unexpected worker reply {status!r}")
 
     def _check_unmodified(self, call: str, args: tuple, kwargs: dict, after: Any) -> None:

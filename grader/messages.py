@@ -21,6 +21,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # verdicts
     "not_started": ("{name} still raises NotImplementedError: replace the `raise` with your code.",
                     "{name} 仍然抛出 NotImplementedError：请用你的代码替换这一行 `raise`。"),
+    "not_started_dep": ("{name} calls {dep} ({file}), which still raises NotImplementedError: "
+                        "finish {dep} first.",
+                        "{name} 调用了 {dep}（{file}），而它仍然抛出 NotImplementedError：请先完成 {dep}。"),
     "forbidden": ("{name} must be written from scratch, but it called the ready-made operator "
                   "{op}.\n  {where}\nUse plain tensor operations (slicing, sum, matmul, unfold, "
                   "einsum) instead.",

@@ -32,6 +32,8 @@ def forward_backward(obj: Any, params: dict[str, Any], x: Any, grad_out: Any) ->
     """Load ``params`` into the module, run ``obj(x)``, backpropagate ``grad_out``.
 
     Returns the output and each parameter's gradient (None where none arrived)."""
+    if isinstance(x, torch.Tensor) and isinstance(obj, torch.nn.Module):
+        obj.to(x.device)  # the learner's module is built on the CPU, as in d2l; graded on x's device
     named = dict(obj.named_parameters())
     with torch.no_grad():
         for name, value in params.items():

@@ -137,7 +137,9 @@ def _encode_tensor(t: Any) -> tuple:
     if t.device.type == "meta":  # no data to send: zeros, and the device says the rest
         flat = torch.zeros(tuple(t.shape), dtype=t.dtype).reshape(-1)
     else:
-        flat = t.detach().to("cpu").contiguous().reshape(-1)
+        # A copy in a fresh contiguous buffer: views (t[::2], one element with an odd stride,
+        # expanded tensors) cannot be reinterpreted as bytes in place.
+        flat = t.detach().to("cpu").reshape(-1).clone(memory_format=torch.contiguous_format)
     if flat.dtype.is_complex:
         raw = torch.view_as_real(flat).reshape(-1).view(torch.uint8)
     else:

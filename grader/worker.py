@@ -95,11 +95,13 @@ class _Worker:
             message = "<the exception's message could not be shown>"
         if isinstance(exc, SystemExit):
             message = f"sys.exit({exc.code!r}) was called"
-        from_learner = any(self.is_learner_file(f.filename)
-                           for f in traceback.extract_tb(exc.__traceback__)[-1:])
-        if isinstance(exc, NotImplementedError) and from_learner:
-            return {"status": "not_implemented"}
+        last = traceback.extract_tb(exc.__traceback__)[-1:]
+        if isinstance(exc, NotImplementedError) and last and self.is_learner_file(last[0].filename):
+            # Which stub raised: the exercise itself, or one it calls (chapter 21 uses corr2d).
+            return {"status": "not_implemented", "function": last[0].name,
+                    "file": os.path.basename(last[0].filename)}
         return {"status": "raised", "type": type(exc).__name__, "message": message[:2000],
+                "bases": [c.__name__ for c in type(exc).__mro__],
                 "traceback": self.learner_traceback(exc)[-4000:]}
 
     # -- modules ------------------------------------------------------------------------------
