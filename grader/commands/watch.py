@@ -61,20 +61,16 @@ def watch_loop(*, wait_event: Callable[[float], bool], take_snapshot: Callable[[
     seen = take_snapshot()
     status = regrade(1)
     runs = 1
-    changed_at: float | None = None  # when the last unhandled change was noticed
+    due: float | None = None  # when to grade the changes noticed so far
     while max_runs is None or runs < max_runs:
-        if changed_at is None:
-            timeout = poll_interval
-        else:
-            timeout = max(0.0, changed_at + debounce - clock())
-        wait_event(timeout)
+        wait_event(poll_interval if due is None else max(0.0, due - clock()))
         now = take_snapshot()
         if now != seen:  # a change (or another one within the debounce window)
             seen = now
-            changed_at = clock()
+            due = clock() + debounce
             continue
-        if changed_at is not None and clock() - changed_at >= debounce:
-            changed_at = None
+        if due is not None and clock() >= due:
+            due = None
             seen = take_snapshot()
             runs += 1
             status = regrade(runs)
@@ -197,7 +193,7 @@ def cmd_watch(args: Any) -> int:
             elif upcoming.qualname != target:
                 con.print(Text(t("watch.next", lang, done=target, name=upcoming.qualname),
                                style="bold"))
-        con.print(Text(t("watch.waiting", lang, folder=shown_path(folder)), style="dim"))
+        con.print(Text(t("watch.waiting", lang, folder=shown_path(folder) + os.sep), style="dim"))
         sys.stdout.flush()
         return status
 
