@@ -20,7 +20,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMAND_MODULES: list[str] = ["grader.commands.list", "grader.commands.watch",
                               "grader.commands.reset", "grader.commands.solution",
                               "grader.commands.release", "grader.commands.grade",
-                              "grader.commands.gradescope", "grader.commands.notebook"]
+                              "grader.commands.gradescope", "grader.commands.notebook",
+                              "grader.commands.train", "grader.commands.data"]
 
 
 class UsageError(Exception):

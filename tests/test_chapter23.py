@@ -525,6 +525,7 @@ def test_cuda_mutant_is_caught(tmp_path, case):
     exercise, label, code, outcome, text = case
     folder = make_folder(tmp_path / "v", MODULE, definitions(code))
     result = grade(folder, [f"chapter23.{exercise}"], extra=["--device", "cuda"])
+    assert f"chapter23.{exercise}" in result, result
     got_outcome, output = result[f"chapter23.{exercise}"]
     assert got_outcome == outcome, output
     assert text.lower() in output.lower(), output
