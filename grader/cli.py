@@ -140,20 +140,27 @@ def cmd_check(args: Any) -> int:
     finally:
         worker.close()
     lang = _lang(args)
-    report.print_run(run, lang)
+    learner_mode = root is not None and not solutions_mode(args) and not args.exercises
+    state = _save_state(root, run) if learner_mode else None
+    next_name = None
+    if state is not None and any(r.outcome != "passed" for r in run.results):
+        from grader.commands.list import next_exercise
+
+        upcoming = next_exercise(catalog, state)
+        next_name = upcoming.qualname if upcoming is not None else None
+    report.print_run(run, lang, next_name=next_name)
     if args.report:
         report.write_json(args.report, report.results_json(run, lang))
     if args.junit:
         from grader import junit
 
         junit.write(args.junit, [(None, report.results_json(run, lang))])
-    if root is not None and not solutions_mode(args) and not args.exercises:
-        _save_state(root, run)
     return EXIT_OK if all(r.outcome == "passed" for r in run.results) else EXIT_FAILED
 
 
-def _save_state(root: Path, run: Any) -> None:
-    """Remember each exercise's last outcome under .grader/ (for ``grader list``)."""
+def _save_state(root: Path, run: Any) -> dict:
+    """Remember each exercise's last outcome under .grader/ (for ``grader list``); return the
+    whole state."""
     import json
 
     from grader import report
@@ -172,6 +179,7 @@ def _save_state(root: Path, run: Any) -> None:
             gitignore.write_text("*\n")
     except OSError:
         pass  # state is a convenience; a read-only checkout still grades
+    return state
 
 
 def cmd_hint(args: Any) -> int:
