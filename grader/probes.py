@@ -79,7 +79,19 @@ def call_with_net(fn: Any, net: Any, *args: Any, net_device: str | None = None, 
         net.to(net_device)
     torch.manual_seed(seed)
     value = fn(net, *args, **kwargs)
-    return {"value": value, "state": _state(net), "training": bool(net.training)}
+    return {"value": _numbers(value), "state": _state(net), "training": bool(net.training)}
+
+
+def _numbers(value: Any, depth: int = 0) -> Any:
+    """NumPy scalars (``np.mean(...)``) as Python numbers, inside lists and dicts too: they
+    subclass float, but only plain data crosses the boundary."""
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        return value.item()
+    if depth < 4 and type(value) in (list, tuple):
+        return type(value)(_numbers(v, depth + 1) for v in value)
+    if depth < 4 and type(value) is dict:
+        return {k: _numbers(v, depth + 1) for k, v in value.items()}
+    return value
 
 
 @probe

@@ -430,7 +430,21 @@ def evaluate_accuracy(net, data_iter, device=None):
         preds, labels = zip(*[(net(X.to(device)).argmax(-1), y.to(device)) for X, y in data_iter])
     return (torch.cat(preds) == torch.cat(labels)).float().mean().item()
 """),
+    ("evaluate_accuracy", "NumPy mean of the hits", """
+def evaluate_accuracy(net, data_iter, device=None):
+    import numpy as np
+    net.eval()
+    device = device or next(net.parameters()).device
+    hits = []
+    with torch.no_grad():
+        for X, y in data_iter:
+            hits.extend((net(X.to(device)).argmax(dim=1) == y.to(device)).tolist())
+    return np.mean(hits)
+"""),
     ("train", "d2l's train_ch6 with Accumulator", d2l_train()),
+    ("train", "NumPy floats in the history", d2l_train(
+        ("    return history", "    import numpy as np\n"
+         "    return {k: [np.float64(v) for v in vs] for k, vs in history.items()}"))),
     ("train", "zero_grad after step, .item() sums, float64 bookkeeping", """
 def train(net, train_iter, test_iter, num_epochs, lr, device=None):
     device = device or next(net.parameters()).device
