@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,10 +88,18 @@ def encode(value: Any, *, depth: int = 0) -> Any:
     """Turn ``value`` into plain data. Runs in either process; imports torch only if present."""
     if depth > MAX_DEPTH:
         return (_OPAQUE, type(value).__name__, "<nested too deeply>")
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+    if value is None or type(value) in (bool, int, float, complex, str, bytes):
         if isinstance(value, (str, bytes)) and len(value) > 1_000_000:
             value = value[:1_000_000]
         return value
+    # Subclasses of plain types must arrive as the plain type: the receiving side refuses
+    # every class. np.float64 is a float; an IntEnum an int. (np.int64 is not an int: it
+    # travels as a NumPy value below, so "a tuple of ints" stays checkable.)
+    if isinstance(value, bool):
+        return bool(value)
+    for plain in (int, float, complex, str, bytes):
+        if isinstance(value, plain):
+            return encode(plain(value), depth=depth)
     if isinstance(value, list):
         return [encode(v, depth=depth + 1) for v in value[:MAX_ITEMS]]
     if isinstance(value, tuple):  # torch.Size included: it arrives as a plain tuple
@@ -105,9 +114,8 @@ def encode(value: Any, *, depth: int = 0) -> Any:
     if isinstance(value, Handle):
         return (_HANDLE, value.id, value.type_name)
     module = type(value).__module__ or ""
-    if module.startswith("torch"):
-        import torch
-
+    torch = sys.modules.get("torch")
+    if torch is not None:  # learner subclasses of Tensor and Module count too
         if isinstance(value, torch.Tensor):
             return _encode_tensor(value)
         if isinstance(value, torch.dtype):
