@@ -143,11 +143,13 @@ def cmd_check(args: Any) -> int:
     learner_mode = root is not None and not solutions_mode(args) and not args.exercises
     state = _save_state(root, run) if learner_mode else None
     next_name = None
-    if state is not None and any(r.outcome != "passed" for r in run.results):
+    if state is not None and not args.no_next:
+        # The first exercise here that did not pass; when all did, the next in the course.
         from grader.commands.list import next_exercise
 
+        failing = [r.qualname for r in run.results if r.outcome != "passed"]
         upcoming = next_exercise(catalog, state)
-        next_name = upcoming.qualname if upcoming is not None else None
+        next_name = failing[0] if failing else (upcoming.qualname if upcoming else None)
     report.print_run(run, lang, next_name=next_name)
     if args.report:
         report.write_json(args.report, report.results_json(run, lang))
@@ -241,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--report", metavar="FILE", help="write a results.json report")
     check.add_argument("--junit", metavar="FILE", help="write JUnit XML (CI, GitHub Classroom)")
     check.add_argument("--seed", type=int, help="seed Hypothesis for a reproducible run")
+    check.add_argument("--no-next", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--thorough", action="store_true",
                        help="ten times as many examples per property (instructors, CI)")
     check.add_argument("--memory-limit", type=int, metavar="MB", default=None,

@@ -449,7 +449,7 @@ class Learner:
         names = self._arg_names(args, kwargs)
         before_flat = list(args) + list(kwargs.values())
         after_flat = list(after[0]) + list(after[1].values())
-        for name, b, a in zip(names, before_flat, after_flat):
+        for name, b, a in zip(names, before_flat, after_flat, strict=False):
             if isinstance(b, torch.Tensor):
                 same = (isinstance(a, torch.Tensor) and a.shape == b.shape
                         and a.dtype == b.dtype
@@ -464,7 +464,8 @@ class Learner:
         return positional + list(kwargs)
 
     def _inputs(self, args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
-        return list(zip(self._arg_names(args, kwargs), list(args) + list(kwargs.values())))
+        return list(zip(self._arg_names(args, kwargs), list(args) + list(kwargs.values()),
+                        strict=True))
 
     def _call_text(self, op: str, extra: dict) -> str:
         if op == "method":

@@ -106,9 +106,9 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
 def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
                  why: tuple[str, str] | None = None,
                  mistakes: tuple[Mistake, ...] | list[Mistake] = ()) -> None:
-    """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals ``expected``
-    with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``. ``mistakes``
-    hold plain values (compared the same way) or tensors."""
+    """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals
+    ``expected`` with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``.
+    ``mistakes`` hold plain values (compared the same way) or tensors."""
     if not plain_equal(actual, expected):
         raise Mismatch("mismatch", reason="mm.value",
                        params={"expected": expected, "got": actual},
@@ -119,7 +119,7 @@ def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[st
 def plain_equal(actual: Any, expected: Any) -> bool:
     if isinstance(expected, (tuple, list)):
         return (type(actual) is type(expected) and len(actual) == len(expected)
-                and all(plain_equal(a, e) for a, e in zip(actual, expected)))
+                and all(plain_equal(a, e) for a, e in zip(actual, expected, strict=True)))
     if isinstance(expected, dict):
         return (isinstance(actual, dict) and set(actual) == set(expected)
                 and all(plain_equal(actual[k], expected[k]) for k in expected))

@@ -9,7 +9,7 @@ skipped. Anything a check raises that is not a ``Verdict`` is the grader's own f
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest

@@ -7,7 +7,8 @@ compares what they return. Keep them small: anything here runs where learner cod
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -33,7 +34,7 @@ def forward_backward(obj: Any, params: dict[str, Any], x: Any, grad_out: Any) ->
 
     Returns the output and each parameter's gradient (None where none arrived)."""
     if isinstance(x, torch.Tensor) and isinstance(obj, torch.nn.Module):
-        obj.to(x.device)  # the learner's module is built on the CPU, as in d2l; graded on x's device
+        obj.to(x.device)  # built on the CPU, as in d2l; graded on x's device
     named = dict(obj.named_parameters())
     with torch.no_grad():
         for name, value in params.items():

@@ -12,7 +12,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from grader import catalog as catalog_mod
 from grader.client import Learner, Worker
@@ -54,7 +53,6 @@ def configure_hypothesis(database: Path | None) -> None:
 
 def run(job: Job, worker: Worker | None = None) -> RunResult:
     import pytest
-
     import torch
 
     started = time.perf_counter()

@@ -76,3 +76,46 @@ def grade_batch(jobs: list[tuple[Path, list[str]]], timeout: float = 900) -> lis
     if proc.returncode != 0:
         raise RuntimeError(f"batch grading failed:\n{proc.stdout}\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- mutant / alternative suites ----------------------------------------------------------------
+# A mutant is (exercise, label, source, expected outcome, phrase the output must contain); an
+# alternative is (exercise, label, source) and must pass. Each variant is the solutions folder
+# with that one definition replaced, graded on its own exercise.
+
+def case_id(case: tuple) -> str:
+    return f"{case[0]}: {case[1]}"
+
+
+def variant_jobs(tmp_path_factory, module: str, chapter: str, mutants: list, alternatives: list,
+                 definitions=None) -> tuple[list, list]:
+    """(cases, jobs) for grade_batch; ``definitions(code)`` maps a variant's source to the
+    {name: source} replacements (default: the exercise's own definition)."""
+    cases = [("mutant",) + tuple(m) for m in mutants] + \
+        [("alt",) + tuple(a) + ("passed", "") for a in alternatives]
+    jobs = []
+    for i, (_, exercise, _, code, _, _) in enumerate(cases):
+        replacements = definitions(code) if definitions else {exercise: code}
+        folder = make_folder(tmp_path_factory.mktemp(f"v{i}"), module, replacements)
+        jobs.append((folder, [f"{chapter}.{exercise}"]))
+    return cases, jobs
+
+
+def variant_results(cases: list, results: list, chapter: str) -> dict:
+    """{(kind, exercise, label): (outcome, output)} for the first len(cases) results."""
+    return {(kind, ex, label): res[f"{chapter}.{ex}"]
+            for (kind, ex, label, *_), res in zip(cases, results[:len(cases)], strict=True)}
+
+
+def assert_mutant_caught(graded: dict, case: tuple) -> None:
+    exercise, label, _, outcome, text = case
+    got_outcome, output = graded[("mutant", exercise, label)]
+    assert got_outcome == outcome, output
+    assert text.lower() in output.lower(), output
+    assert "internal" not in output.lower(), output
+
+
+def assert_alternative_passes(graded: dict, case: tuple) -> None:
+    exercise, label, _ = case
+    got_outcome, output = graded[("alt", exercise, label)]
+    assert got_outcome == "passed", output

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import grade_batch, make_folder
+from tests.support import (
+    assert_alternative_passes,
+    assert_mutant_caught,
+    case_id,
+    grade_batch,
+    variant_jobs,
+    variant_results,
+)
 
 MODULE = "chapter20_padding_stride"
 
@@ -327,36 +334,22 @@ def comp_conv2d(conv2d, X):
 ]
 
 
-def _id(case):
-    return f"{case[0]}: {case[1]}"
+_id = case_id
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    cases = [("mutant",) + m for m in MUTANTS] + [("alt",) + a + ("passed", "") for a in
-                                                   ALTERNATIVES]
-    jobs = []
-    for i, (_, exercise, _, code, _, _) in enumerate(cases):
-        folder = make_folder(tmp_path_factory.mktemp(f"v{i}"), MODULE, {exercise: code})
-        jobs.append((folder, [f"chapter20.{exercise}"]))
-    results = grade_batch(jobs)
-    return {(kind, ex, label): res[f"chapter20.{ex}"]
-            for (kind, ex, label, *_), res in zip(cases, results, strict=True)}
+    cases, jobs = variant_jobs(tmp_path_factory, MODULE, "chapter20", MUTANTS, ALTERNATIVES)
+    return variant_results(cases, grade_batch(jobs), "chapter20")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", MUTANTS, ids=_id)
 def test_mutant_is_caught(graded, case):
-    exercise, label, _, outcome, text = case
-    got_outcome, output = graded[("mutant", exercise, label)]
-    assert got_outcome == outcome, output
-    assert text.lower() in output.lower(), output
-    assert "internal" not in output.lower()
+    assert_mutant_caught(graded, case)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ALTERNATIVES, ids=_id)
 def test_alternative_passes(graded, case):
-    exercise, label, _ = case
-    got_outcome, output = graded[("alt", exercise, label)]
-    assert got_outcome == "passed", output
+    assert_alternative_passes(graded, case)

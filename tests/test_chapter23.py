@@ -9,7 +9,18 @@ import ast
 import pytest
 import torch
 
-from tests.support import EXERCISES, SOLUTIONS, grade, grade_batch, make_folder
+from tests.support import (
+    EXERCISES,
+    SOLUTIONS,
+    assert_alternative_passes,
+    assert_mutant_caught,
+    case_id,
+    grade,
+    grade_batch,
+    make_folder,
+    variant_jobs,
+    variant_results,
+)
 
 MODULE = "chapter23_lenet"
 EXERCISE_NAMES = ("lenet", "layer_shapes", "init_weights", "evaluate_accuracy", "train")
@@ -482,24 +493,18 @@ def definitions(code: str) -> dict[str, str]:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
-def _id(case):
-    return f"{case[0]}: {case[1]}"
+_id = case_id
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    cases = [("mutant",) + m for m in MUTANTS] + \
-        [("alt",) + a + ("passed", "") for a in ALTERNATIVES]
-    jobs = []
-    for i, (_, exercise, _, code, _, _) in enumerate(cases):
-        folder = make_folder(tmp_path_factory.mktemp(f"v{i}"), MODULE, definitions(code))
-        jobs.append((folder, [f"chapter23.{exercise}"]))
+    cases, jobs = variant_jobs(tmp_path_factory, MODULE, "chapter23", MUTANTS, ALTERNATIVES,
+                               definitions=definitions)
     jobs.append((SOLUTIONS, ["chapter23"]))
     jobs.append((make_folder(tmp_path_factory.mktemp("stubs"), MODULE, base=EXERCISES),
                  ["chapter23"]))
     results = grade_batch(jobs)
-    out = {(kind, ex, label): res[f"chapter23.{ex}"]
-           for (kind, ex, label, *_), res in zip(cases, results[:len(cases)], strict=True)}
+    out = variant_results(cases, results, "chapter23")
     out["solutions"], out["stubs"] = results[-2], results[-1]
     return out
 
@@ -507,19 +512,13 @@ def graded(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("case", MUTANTS, ids=_id)
 def test_mutant_is_caught(graded, case):
-    exercise, label, _, outcome, text = case
-    got_outcome, output = graded[("mutant", exercise, label)]
-    assert got_outcome == outcome, output
-    assert text.lower() in output.lower(), output
-    assert "internal" not in output.lower()
+    assert_mutant_caught(graded, case)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ALTERNATIVES, ids=_id)
 def test_alternative_passes(graded, case):
-    exercise, label, _ = case
-    got_outcome, output = graded[("alt", exercise, label)]
-    assert got_outcome == "passed", output
+    assert_alternative_passes(graded, case)
 
 
 @pytest.mark.slow

@@ -180,7 +180,8 @@ def cmd_watch(args: Any) -> int:
         sys.stdout.flush()
         try:
             status = subprocess.call(
-                [sys.executable, "-m", "grader", "--lang", lang, "check", target, *extra])
+                [sys.executable, "-m", "grader", "--lang", lang, "check", target, "--no-next",
+                 *extra])
         except OSError as exc:
             status = -1
             con.print(Text(str(exc), style="red"))
