@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GPU checks, in one run (for a machine with CUDA and torch, e.g. a lent device machine):
+# every chapter's solutions and stubs with --device cuda, d2l's verbatim corr2d (which builds
+# its output on the CPU) graded on the GPU, and a short LeNet training on the GPU.
+#   bash benchmarks/gpu_check.sh            (from the project root; OUT=dir keeps the files)
+set -u
+export PYTHONPATH="$PWD" NO_COLOR=1 PYTHONUNBUFFERED=1
+OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
+nvidia-smi -L
+python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+
+echo "== grader check all --solutions --device cuda"
+time python3 -m grader check all --solutions --device cuda --seed 0 \
+    --report "$OUT/solutions-cuda.json"
+echo "exit $?"
+
+echo "== grader check all --device cuda (stubs: every exercise not started, exit 1)"
+python3 -m grader check all --device cuda --seed 0 --report "$OUT/stubs-cuda.json" | tail -n 2
+echo "exit ${PIPESTATUS[0]}"
+
+echo "== d2l's corr2d verbatim (torch.zeros on the CPU), graded on the GPU: must fail (device)"
+tmp=$(mktemp -d)
+cp solutions/chapter*.py "$tmp"/
+python3 - "$tmp" <<'PY'
+import sys
+sys.path.insert(0, ".")
+from tests.support import replace_definitions
+path = f"{sys.argv[1]}/chapter19_conv.py"
+source = open(path).read()
+open(path, "w").write(replace_definitions(source, {"corr2d": '''
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+'''}))
+PY
+python3 -m grader check chapter19.corr2d --exercises "$tmp" --device cuda --seed 0
+echo "exit $?"
+
+echo "== grader train lenet --epochs 2 --device cuda --solutions"
+python3 -m grader train lenet --epochs 2 --device cuda --solutions --plot "$OUT/lenet-cuda.png"
+echo "exit $?"
+ls -la "$OUT"
