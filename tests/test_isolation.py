@@ -4,6 +4,9 @@ grader never shows its own traceback, and the other exercises are still graded."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -199,3 +202,52 @@ def test_report_is_gradescope_format(tmp_path):
     for t in data["tests"]:
         assert t["status"] == "passed" and t["extra_data"]["outcome"] == "passed"
     assert out["_rc"] == 0
+
+
+@pytest.mark.parametrize("body, op", [
+    ("from torch.nn.functional import conv2d as c\n    return c(X[None, None], K[None, None])[0, 0]",
+     "conv2d"),
+    ("return torch.ops.aten.convolution(X[None, None], K[None, None], None, [1, 1], [0, 0], "
+     "[1, 1], False, [0, 0], 1)[0, 0]", "convolution"),
+    ("import torch.nn.modules.conv as m\n    return m.F.conv2d(X[None, None], K[None, None])[0, 0]",
+     "conv2d"),
+    ("f = vars(torch.nn.functional)['conv' + '2d']\n    return f(X[None, None], K[None, None])[0, 0]",
+     "conv2d"),
+    ("pool = torch.nn.AvgPool2d(K.shape, stride=1)\n"
+     "    return pool(X[None, None])[0, 0] * K.numel() * 0", "avg_pool2d"),
+])
+def test_ready_made_operators_are_forbidden_however_reached(tmp_path, body, op):
+    folder = make_folder(tmp_path, MODULE, {"corr2d": f"""
+def corr2d(X, K):
+    {body}
+"""})
+    out = grade(folder, ["chapter19.corr2d"])
+    outcome, output = out["chapter19.corr2d"]
+    assert outcome == "forbidden", output
+    assert op in output and "line" in output, output
+
+
+def test_a_submission_that_kills_its_worker_affects_no_other(tmp_path):
+    subs = tmp_path / "class"
+    make_folder(subs / "alice", MODULE)
+    make_folder(subs / "mallory", MODULE, {
+        "corr2d": "def corr2d(X, K):\n    import ctypes\n    ctypes.string_at(0)\n",
+        "edge_kernel": "def edge_kernel():\n    import os\n    os._exit(3)\n",
+    })
+    make_folder(subs / "oscar", MODULE)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "--lang", "en", "grade", str(subs), "chapter19",
+         "--out", str(out), "--jobs", "2"],
+        capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"},
+        cwd=tmp_path)
+    results = {s: json.loads((out / s / "results.json").read_text("utf-8"))
+               for s in ("alice", "mallory", "oscar")}
+    for student in ("alice", "oscar"):
+        assert results[student]["score"] == results[student]["max_score"] == 8.0
+    outcomes = {t["name"]: t["extra_data"]["outcome"] for t in results["mallory"]["tests"]}
+    assert outcomes["chapter19.corr2d"] == "crashed"
+    assert outcomes["chapter19.edge_kernel"] == "crashed"
+    # mallory's own other exercises are still graded (Conv2D and friends call her corr2d)
+    assert outcomes["chapter19.corr1d"] == outcomes["chapter19.corr3d"] == "passed"
+    assert proc.returncode == 0, proc.stdout + proc.stderr
