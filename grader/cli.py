@@ -298,5 +298,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def entry() -> None:
+    """The console script: ``main``, then a quick exit. Tearing down an interpreter that has
+    imported torch takes over half a second; everything the grader writes is complete and
+    flushed by then, and the fork server and worker notice the closed sockets."""
+    code = main()
+    if "torch" in sys.modules:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
