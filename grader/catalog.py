@@ -124,15 +124,20 @@ class Catalog:
 
 
 class TargetError(ValueError):
+    """An unknown target; ``zh`` holds the Chinese message."""
+
     def __init__(self, target: str, catalog: Catalog, chapter: Chapter | None = None):
         if chapter is None:
             valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
             super().__init__(f"unknown target {target!r}; valid targets: {valid}, "
                              "or chapterNN.<exercise>")
+            self.zh = f"未知的目标 {target!r}；可用的目标：{valid}，或 chapterNN.<练习名>"
         else:
             names = ", ".join(ex.name for ex in chapter.exercises)
-            super().__init__(f"{chapter.id} has no exercise named {target.partition('.')[2]!r}; "
+            name = target.partition(".")[2]
+            super().__init__(f"{chapter.id} has no exercise named {name!r}; "
                              f"its exercises: {names}")
+            self.zh = f"{chapter.id} 中没有名为 {name!r} 的练习；它的练习有：{names}"
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,15 @@ COMMAND_MODULES: list[str] = ["grader.commands.list", "grader.commands.watch",
 
 
 class UsageError(Exception):
-    pass
+    """A usage error (exit 2). Give the message in English and, where a learner may see it,
+    Chinese too: ``UsageError(en, zh)``."""
+
+    def __init__(self, en: str, zh: str | None = None) -> None:
+        super().__init__(en)
+        self.zh = zh
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 def find_root(start: Path | None = None) -> Path | None:
@@ -47,18 +55,22 @@ def graded_folder(args: Any) -> tuple[Path, Path | None]:
     """(the folder whose chapter files are graded, the project root or None)."""
     root = find_root()
     if args.exercises and solutions_mode(args) and getattr(args, "solutions", False):
-        raise UsageError("use either --solutions or --exercises DIR, not both")
+        raise UsageError("use either --solutions or --exercises DIR, not both",
+                         "--solutions 和 --exercises DIR 只能选一个")
     if args.exercises:
         folder = Path(args.exercises).expanduser().resolve()
         if not folder.is_dir():
-            raise UsageError(f"--exercises {args.exercises}: no such folder")
+            raise UsageError(f"--exercises {args.exercises}: no such folder",
+                             f"--exercises {args.exercises}：文件夹不存在")
         return folder, root
     if root is None:
         raise UsageError("no exercises/ folder here or in any parent folder: run the grader "
-                         "inside the project, or pass --exercises DIR")
+                         "inside the project, or pass --exercises DIR",
+                         "当前文件夹及其上级文件夹中都没有 exercises/：请在项目中运行评分器，"
+                         "或使用 --exercises DIR")
     folder = root / ("solutions" if solutions_mode(args) else "exercises")
     if not folder.is_dir():
-        raise UsageError(f"{folder} does not exist")
+        raise UsageError(f"{folder} does not exist", f"{folder} 不存在")
     return folder, root
 
 
@@ -101,10 +113,11 @@ def cmd_check(args: Any) -> int:
     try:
         exercises = catalog.resolve(args.targets)
     except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     folder, root = graded_folder(args)
     if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
+        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
+                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
     if args.thorough:
         os.environ["GRADER_THOROUGH_FACTOR"] = "10"
     # Start the fork server first: it imports torch while this process does too; the
@@ -122,7 +135,9 @@ def cmd_check(args: Any) -> int:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         elif device == "cuda" and not torch.cuda.is_available():
             raise UsageError("--device cuda: CUDA is not available on this machine "
-                             "(use --device cpu or auto)")
+                             "(use --device cpu or auto)",
+                             "--device cuda：这台机器上没有可用的 CUDA"
+                             "（请使用 --device cpu 或 auto）")
         from grader import report, runner
 
         database = None
@@ -204,7 +219,7 @@ def cmd_hint(args: Any) -> int:
     try:
         exercises = [upcoming] if upcoming else catalog.resolve([args.target])
     except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     con = report.console()
     shown_chapter = None
     for ex in exercises:
@@ -285,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"grader: {exc}", file=sys.stderr)
+        print(f"grader: {exc.text(_lang(args))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
