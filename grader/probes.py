@@ -127,3 +127,16 @@ def module_tree(obj: Any) -> list[dict[str, Any]] | None:
 
     walk(obj, "", -1)
     return nodes
+
+
+@probe
+def fresh_each_call(fn: Any) -> dict[str, bool]:
+    """Call a network factory twice: are the results distinct objects with no parameter
+    storage in common? (A module-level net returned twice would train the same weights.)"""
+    first, second = fn(), fn()
+    ptrs = set()
+    if isinstance(first, torch.nn.Module):
+        ptrs = {p.data_ptr() for p in first.parameters()}
+    shared = isinstance(second, torch.nn.Module) and any(
+        p.data_ptr() in ptrs for p in second.parameters())
+    return {"same_object": first is second, "shared_parameters": bool(shared)}

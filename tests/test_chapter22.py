@@ -167,6 +167,84 @@ def avg_pool2d(X, pool_size, stride=None, padding=0):
 """, "forbidden", "avg_pool2d"),
 ]
 
+# Found by a review with code the authors had not seen: each passed on some seeds before the
+# always-run cases in grader/checks/chapter22.py (fixed_cases) existed.
+MUTANTS += [
+    ("max_pool2d", "default stride from the first axis only", """
+import torch.nn.functional as F
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    if stride is None:
+        stride = k_h          # bug: default stride from the first axis only
+    s_h, s_w = _pair(stride)
+    p_h, p_w = _pair(padding)
+    Xp = F.pad(X, (p_w, p_w, p_h, p_h), value=float('-inf'))
+    return Xp.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).amax(dim=(-2, -1))
+""", "failed", ""),
+    ("avg_pool2d", "default stride from the first axis only", """
+import torch.nn.functional as F
+def avg_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    if stride is None:
+        stride = k_h          # bug: default stride from the first axis only
+    s_h, s_w = _pair(stride)
+    p_h, p_w = _pair(padding)
+    Xp = F.pad(X, (p_w, p_w, p_h, p_h))
+    return Xp.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).mean(dim=(-2, -1))
+""", "failed", ""),
+    ("max_pool2d", "padded with a finite -5", """
+import torch.nn.functional as F
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    # pads with -5: wins only where a whole window of real values is below -5
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = _pair(stride) if stride is not None else (k_h, k_w)
+    p_h, p_w = _pair(padding)
+    Xp = F.pad(X, (p_w, p_w, p_h, p_h), value=-5.0)
+    return Xp.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).amax(dim=(-2, -1))
+""", "failed", ""),
+    ("max_pool2d", "reflect padding", """
+import torch.nn.functional as F
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = _pair(stride) if stride is not None else (k_h, k_w)
+    p_h, p_w = _pair(padding)
+    x = X if X.dim() == 4 else X[None]
+    if p_h or p_w:
+        x = F.pad(x, (p_w, p_w, p_h, p_h), mode='reflect') if min(x.shape[-2:]) > max(p_h, p_w) else F.pad(x, (p_w, p_w, p_h, p_h), mode='replicate')
+    Y = x.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).amax(dim=(-2, -1))
+    return Y if X.dim() == 4 else Y[0]
+""", "failed", ""),
+    ("max_pool2d", "batch and channel swapped on the way back", """
+import torch.nn.functional as F
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    # wrong only for 4-D input with N>1 and C>1: mixes up batch and channel on the way back
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = _pair(stride) if stride is not None else (k_h, k_w)
+    p_h, p_w = _pair(padding)
+    lead = X.shape[:-2]
+    x = X.reshape(-1, *X.shape[-2:])
+    Xp = F.pad(x, (p_w, p_w, p_h, p_h), value=float('-inf'))
+    Y = Xp.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).amax(dim=(-2, -1))
+    if len(lead) == 2:
+        return Y.reshape(lead[1], lead[0], *Y.shape[-2:]).transpose(0, 1)
+    return Y.reshape(*lead, *Y.shape[-2:])
+""", "failed", ""),
+    ("avg_pool2d", "batch and channel swapped on the way back", """
+import torch.nn.functional as F
+def avg_pool2d(X, pool_size, stride=None, padding=0):
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = _pair(stride) if stride is not None else (k_h, k_w)
+    p_h, p_w = _pair(padding)
+    lead = X.shape[:-2]
+    x = X.reshape(-1, *X.shape[-2:])
+    Y = F.pad(x, (p_w, p_w, p_h, p_h)).unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).mean(dim=(-2, -1))
+    if len(lead) == 2:
+        return Y.reshape(lead[1], lead[0], *Y.shape[-2:]).transpose(0, 1)
+    return Y.reshape(*lead, *Y.shape[-2:])
+""", "failed", ""),
+]
+
+
 ALTERNATIVES = [
     ("pool2d", "unfold", """
 def pool2d(X, pool_size, mode='max'):

@@ -335,6 +335,40 @@ def evaluate_accuracy(net, data_iter, device=None):
 """, "error", ""),
 ]
 
+# Found by a review with code the authors had not seen.
+MUTANTS += [
+    ("lenet", "the same module-level network on every call", """
+def lenet():
+    # not fresh: the first network is kept and returned by every later call
+    if not hasattr(lenet, "net"):
+        lenet.net = nn.Sequential(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+            nn.Linear(120, 84), nn.Sigmoid(),
+            nn.Linear(84, 10))
+    return lenet.net
+""", "failed", "new network"),
+    ("evaluate_accuracy", "right when the true class has probability > 0.5", """
+def evaluate_accuracy(net, data_iter, device=None):
+    # counts a prediction right when the true class gets probability > 0.5
+    net.eval()
+    if device is None:
+        device = next(net.parameters()).device
+    correct, total = 0, 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            p = torch.softmax(net(X.to(device)), dim=1)
+            correct += (p.gather(1, y.to(device)[:, None]) > 0.5).sum().item()
+            total += len(y)
+    return correct / total
+""", "failed", ""),
+]
+
+
 ALTERNATIVES = [
     ("lenet", "OrderedDict-named Sequential", """
 def lenet():

@@ -208,6 +208,21 @@ def book_input(device: str) -> torch.Tensor:
     return place(torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4)), device)
 
 
+def fixed_cases(device: str) -> list[tuple]:
+    """Always-run cases for what random search meets too rarely to be a reliable verdict:
+    stride=None with a non-square window (the default stride is the whole (k_h, k_w)), a
+    batch of several multi-channel examples with distinct values (N and C kept apart), and
+    padding next to values far below zero (only -inf padding is right for max there; a finite
+    fill value or reflected values are not)."""
+    shuffled = (torch.arange(2 * 2 * 5 * 6, dtype=torch.float32) * 7 % 31).reshape(2, 2, 5, 6)
+    rect = torch.arange(42, dtype=torch.float32).reshape(1, 1, 6, 7) % 9
+    deep = -6.0 - (torch.arange(30, dtype=torch.float32) * 3 % 5).reshape(1, 5, 6)
+    cases = [(rect, (1, 2), None, 0), (rect, (3, 2), None, 0), (rect, (3, 2), None, (1, 1)),
+             (shuffled, 2, None, 0), (shuffled, 3, 2, 1), (shuffled, (2, 3), (1, 2), (1, 0)),
+             (deep, 2, 1, 1), (deep, 3, None, 1), (deep, (2, 3), (2, 1), (1, 1))]
+    return [(place(X, device), k, s, p) for X, k, s, p in cases]
+
+
 @st.composite
 def pooling_problems(draw: Any) -> tuple:
     """(X, pool_size, stride, padding, style) that PyTorch's pooling accepts."""
@@ -232,6 +247,8 @@ def test_max_pool2d_book_examples(learner):
     check_pooling(learner, "max", torch.cat((X, X + 1), 1), 3, 2, 1)  # two channels
     check_pooling(learner, "max", X[0], 3, 2, 1)  # (C, H, W)
     check_pooling(learner, "max", -1.0 - X, 3, 2, 1)  # all negative: pad with -inf
+    for X, kernel, stride, padding in fixed_cases(learner.device):
+        check_pooling(learner, "max", X, kernel, stride, padding)
 
 
 @pytest.mark.exercise("max_pool2d")
@@ -248,6 +265,8 @@ def test_avg_pool2d_examples(learner):
     check_pooling(learner, "avg", X, 2)  # [[[[2.5, 4.5], [10.5, 12.5]]]]
     check_pooling(learner, "avg", X, 3, 2, 1)  # [[[[10, 24], [51, 90]]]] / 9
     check_pooling(learner, "avg", torch.cat((X, X + 1), 1)[0], (2, 3), (2, 3), (0, 1))
+    for X, kernel, stride, padding in fixed_cases(learner.device):
+        check_pooling(learner, "avg", X, kernel, stride, padding)
 
 
 @pytest.mark.exercise("avg_pool2d")

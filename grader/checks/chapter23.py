@@ -21,7 +21,7 @@ from torch import nn
 
 from grader import wire
 from grader.checks import budget
-from grader.compare import Mistake, expect_tensor
+from grader.compare import Mistake, expect_equal, expect_tensor
 from grader.outcomes import Mismatch
 from grader.strategies import place
 
@@ -281,6 +281,17 @@ def test_lenet_architecture(learner):
 
 
 @pytest.mark.exercise("lenet")
+def test_lenet_is_fresh_each_call(learner):
+    expect_equal(learner.probe("fresh_each_call"),
+                 {"same_object": False, "shared_parameters": False},
+                 call="lenet(), called twice", inputs=[],
+                 why=("lenet() must build a new network, with new parameters, on every call: "
+                      "a network kept at module level would be shared by everyone who calls it",
+                      "每次调用 lenet() 都必须构建一个新网络（带新的参数）：放在模块级别的网络会被"
+                      "所有调用者共享"))
+
+
+@pytest.mark.exercise("lenet")
 def test_lenet_forward_matches_reference(learner):
     """Same weights in, same logits and gradients out (the layers are used in order)."""
     handle, info = learner_net(learner)
@@ -536,10 +547,12 @@ N_CLASSES = 5
 ACCURACY_TOLERANCE = 1e-6  # a float32 division is fine; distinct accuracies differ far more
 
 
-def accuracy_problem(sizes: list[int], hit_rates: list[float], seed: int
+def accuracy_problem(sizes: list[int], hit_rates: list[float], seed: int, scale: float = 1.0
                      ) -> tuple[Spec, Batches, list[tuple[int, int]]]:
     """A net with integer weights (exact logits on every device, no ties) and batches of the
-    given sizes whose share of correct labels follows ``hit_rates``.
+    given sizes whose share of correct labels follows ``hit_rates``. A small ``scale`` (a power
+    of two, so logits stay exact) brings the logits close: the predicted class then often has a
+    softmax probability below 0.5, and only the argmax counts.
 
     Returns (net spec, batches, [(correct, size) per batch])."""
     gen = torch.Generator().manual_seed(seed)
@@ -550,6 +563,8 @@ def accuracy_problem(sizes: list[int], hit_rates: list[float], seed: int
         # distinct fractional parts: two classes never tie
         net[2].bias.copy_(torch.randint(-2, 3, (N_CLASSES,), generator=gen).float()
                           + torch.arange(N_CLASSES) * 0.125)
+        net[2].weight.mul_(scale)
+        net[2].bias.mul_(scale)
     batches, counts = Batches(), []
     for size, rate in zip(sizes, hit_rates, strict=True):
         X = torch.randint(0, 4, (size, 1, 3, 4), generator=gen).float()
@@ -625,6 +640,14 @@ def test_evaluate_accuracy_counts_every_example(learner, batch_size, full_batche
                                max_size=len(sizes)), label="share of right labels per batch")
     seed = data.draw(st.integers(0, 2**16), label="seed")
     spec, batches, counts = accuracy_problem(sizes, rates, seed)
+    expect_accuracy(learner, spec, batches, counts)
+
+
+@pytest.mark.exercise("evaluate_accuracy")
+def test_evaluate_accuracy_counts_the_argmax(learner):
+    """Close logits: a prediction is right when the true class has the largest logit, even
+    with a probability far below 0.5 (not "probability above a threshold")."""
+    spec, batches, counts = accuracy_problem([5, 5, 3], [1.0, 0.7, 0.3], seed=11, scale=1 / 16)
     expect_accuracy(learner, spec, batches, counts)
 
 
