@@ -192,6 +192,8 @@ def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
     if torch is not None and isinstance(x, torch.Tensor):
         head = t("mm.tensor_head", lang, shape=tuple(x.shape),
                  dtype=str(x.dtype).removeprefix("torch."))
+        if x.numel() > 1 and not x.is_contiguous():
+            head += t("mm.noncontiguous", lang)
         if x.dtype == torch.bfloat16:
             x = x.float()
         arr = x.detach().cpu().numpy()
@@ -232,7 +234,10 @@ def render_mismatch(m: Mismatch, lang: str) -> str:
     lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
     lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
     if d.get("expected") is not None:
-        lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'], lang=lang)}")
+        expected = d["expected"]
+        if getattr(expected, "dtype", None) is not None and str(expected.dtype) == "torch.float64":
+            expected = expected.float()  # computed in float64; shown as the float32 it stands for
+        lines.append(f"  {t('mm.expected', lang)}: {format_value(expected, lang=lang)}")
         lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'], lang=lang)}")
     if d["reason"] == "mm.values":
         lines.append("  " + t("mm.largest", lang, **d["params"]))

@@ -70,6 +70,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mm.input": ("Smallest failing input found:", "找到的最小反例输入："),
     "mm.input_fixed": ("Failing input:", "出错的输入："),
     "mm.tensor_head": ("tensor of shape {shape}, {dtype}", "张量，形状 {shape}，{dtype}"),
+    "mm.noncontiguous": (", transposed in memory (not contiguous: use reshape, not view; "
+                         "take strides from X.stride())",
+                         "，内存中为转置布局（非连续：请用 reshape 而不是 view；步幅请取 X.stride()）"),
     "mm.ndarray_head": ("numpy.ndarray of shape {shape}, not a tensor",
                         "numpy.ndarray，形状 {shape}，不是张量"),
     "mm.no_input": ("(no input)", "（无输入）"),

@@ -2,7 +2,8 @@
 
 Tensors are small (checks must feel instant and counterexamples must be readable), float32, and
 come in two flavours: integer-valued (exact arithmetic, readable, shrinks to zeros and ones) and
-general floats including negatives. Shapes include size-1 axes and kernels as large as the input.
+general floats including negatives, in contiguous or transposed memory layouts. Shapes include
+size-1 axes and kernels as large as the input.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ def arrays(shape: tuple[int, ...], low: float = -10.0, high: float = 10.0) -> st
     ints = hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))
     floats = hnp.arrays(np.float32, shape, elements=st.floats(
         low, high, width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False))
-    return st.one_of(ints, floats).map(lambda a: torch.from_numpy(a.astype(np.float32)))
+    values = st.one_of(ints, floats).map(lambda a: torch.from_numpy(a.astype(np.float32)))
+    if len(shape) < 2:
+        return values
+    # Sometimes the same values in a transposed memory layout (minitorch's non-contiguous
+    # strides): code that assumes a contiguous input (view, as_strided from the shape) shows.
+    return st.tuples(values, st.booleans()).map(
+        lambda vt: vt[0].transpose(-1, -2).contiguous().transpose(-1, -2) if vt[1] else vt[0])
 
 
 def tensors(shape: tuple[int, ...]) -> st.SearchStrategy:
@@ -43,7 +50,9 @@ def input_and_kernel(draw: Any, ndim: int = 2, max_side: int = MAX_SIDE,
     ``lead`` prefixes the input's shape (e.g. channels); ``kernel_lead`` the kernel's (defaults
     to ``lead``)."""
     n = draw(shapes(ndim, max_side=max_side))
-    k = tuple(draw(st.one_of(st.integers(1, side), st.just(side))) for side in n)
+    # Any size up to the input's (Hypothesis tries the bounds, 1 and the full side, often):
+    # a kernel as large as the input gives a 1 x 1 output, which hides layout mistakes.
+    k = tuple(draw(st.integers(1, side)) for side in n)
     x = draw(arrays(tuple(lead) + n))
     kern = draw(arrays(tuple(lead if kernel_lead is None else kernel_lead) + k))
     return x, kern

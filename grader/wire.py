@@ -142,12 +142,17 @@ def encode(value: Any, *, depth: int = 0) -> Any:
 def _encode_tensor(t: Any) -> tuple:
     import torch
 
+    # The layout travels as the order of the dimensions in memory (a transposed or permuted
+    # tensor arrives transposed or permuted, so code that assumes contiguous input shows).
+    order = sorted(range(t.dim()), key=lambda d: (-t.stride(d), d)) if t.dim() > 1 else []
+    perm = order if order != list(range(t.dim())) and t.device.type != "meta" else None
+    base = t.permute(*perm) if perm else t
     if t.device.type == "meta":  # no data to send: zeros, and the device says the rest
         flat = torch.zeros(tuple(t.shape), dtype=t.dtype).reshape(-1)
     else:
         # A copy in a fresh contiguous buffer: views (t[::2], one element with an odd stride,
         # expanded tensors) cannot be reinterpreted as bytes in place.
-        flat = t.detach().to("cpu").reshape(-1).clone(memory_format=torch.contiguous_format)
+        flat = base.detach().to("cpu").reshape(-1).clone(memory_format=torch.contiguous_format)
     if flat.dtype.is_complex:
         raw = torch.view_as_real(flat).reshape(-1).view(torch.uint8)
     else:
@@ -155,7 +160,8 @@ def _encode_tensor(t: Any) -> tuple:
     return (_TENSOR, str(t.dtype).removeprefix("torch."), tuple(t.shape),
             bytes(raw.numpy().tobytes()), str(t.device), bool(t.requires_grad),
             isinstance(t, torch.nn.Parameter),
-            None if t.grad is None or t.device.type == "meta" else _encode_tensor(t.grad))
+            None if t.grad is None or t.device.type == "meta" else _encode_tensor(t.grad),
+            tuple(perm) if perm else None)
 
 
 def _encode_module(m: Any, depth: int) -> tuple:
@@ -230,8 +236,13 @@ def _dtype(name: str) -> Any:
 def _decode_tensor(value: tuple, device_map: Any) -> Any:
     import torch
 
-    _, dtype_name, shape, raw, device, requires_grad, is_param, grad = value
+    _, dtype_name, shape, raw, device, requires_grad, is_param, grad, perm = value
     dtype = _dtype(dtype_name)
+    if perm is not None:  # the bytes are the tensor permuted into memory order
+        perm = tuple(int(d) for d in perm)
+        if sorted(perm) != list(range(len(shape))):
+            raise ValueError("malformed tensor layout")
+        shape = tuple(shape[d] for d in perm)
     if device_map is not None and device == "meta":
         device = "cpu"
     if dtype.is_complex:
@@ -241,6 +252,8 @@ def _decode_tensor(value: tuple, device_map: Any) -> Any:
     else:
         t = (torch.frombuffer(bytearray(raw), dtype=dtype) if raw
              else torch.empty(0, dtype=dtype)).reshape(shape)
+    if perm is not None:
+        t = t.permute(*[perm.index(d) for d in range(len(perm))])
     target = device_map(device) if device_map else None
     if target is not None and target != "cpu":
         t = t.to(target)

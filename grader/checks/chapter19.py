@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from grader.checks import budget
@@ -73,6 +73,8 @@ def test_corr2d_book_example(learner):
 @pytest.mark.exercise("corr2d")
 @budget(40)
 @given(input_and_kernel(ndim=2))
+@example((torch.arange(15.0).reshape(3, 5) % 7 - 3,  # a rectangular (2, 4) output
+          torch.tensor([[1.0, -2.0], [3.0, 0.0]])))
 def test_corr2d_matches_conv2d(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K), call="corr2d(X, K)",
@@ -328,4 +330,33 @@ def test_learn_kernel_on_d2l_edges(learner):
                    params={"expected": "a kernel within 0.5 of [[1, -1]] after 10 epochs",
                            "got": [[round(float(v), 4) for v in got.reshape(-1).tolist()]]},
                    diagnosis=None, shape_why=None, call="learn_kernel(X, Y, (1, 2))",
+                   inputs=inputs, expected=None, actual=None)
+
+
+@pytest.mark.exercise("learn_kernel")
+def test_learn_kernel_starts_from_a_random_normal_kernel(learner):
+    """init=None means torch.randn(kernel_size): with lr=0 the start comes back unchanged, and
+    256 values of N(0, 1) have a mean near 0 and a spread near 1 (zeros, torch.rand or a
+    layer's default initialisation do not)."""
+    X = torch.zeros((16, 16), device=learner.device)
+    Y = torch.zeros((1, 1), device=learner.device)
+    got = learner.call(X, Y, (16, 16), 0.0, 1)
+    inputs = [("X", X), ("Y", Y), ("kernel_size", (16, 16)), ("lr", 0.0), ("num_epochs", 1)]
+    expect_tensor(got, torch.zeros((16, 16), device=learner.device),
+                  call="learn_kernel(X, Y, (16, 16), lr=0.0, num_epochs=1)", inputs=inputs,
+                  scale=1e6, shape_why=("the learned kernel has the shape kernel_size",
+                                        "学到的卷积核形状为 kernel_size"))
+    values = got.detach().double().reshape(-1)
+    mean, std = float(values.mean()), float(values.std())
+    if abs(mean) < 0.35 and 0.6 < std < 1.5:
+        return
+    raise Mismatch("mismatch", reason="mm.value",
+                   params={"expected": "a kernel from torch.randn(kernel_size): mean ≈ 0, std ≈ 1",
+                           "got": f"mean {mean:.3f}, std {std:.3f}"},
+                   diagnosis=("with init=None, start from torch.randn(kernel_size) (a random "
+                              "normal kernel), not zeros, torch.rand or a layer's own "
+                              "initialisation.",
+                              "init=None 时应从 torch.randn(kernel_size)（随机正态分布的卷积核）开始，"
+                              "而不是全零、torch.rand 或层自带的初始化。"),
+                   shape_why=None, call="learn_kernel(X, Y, (16, 16), lr=0.0, num_epochs=1)",
                    inputs=inputs, expected=None, actual=None)

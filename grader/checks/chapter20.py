@@ -212,8 +212,14 @@ def invalid_configs(draw: Any) -> tuple[dict, tuple[str, str]]:
             args["kernel_size"][a] = room + draw(st.integers(1, 3))
         elif kind == "padding":
             args["padding"][a] = draw(st.integers(-3, -1))
+            # keep the kernel fitting: the padding must be the only fault
+            args["input_size"][a] = max(args["input_size"][a],
+                                        args["kernel_size"][a] - 2 * args["padding"][a])
         else:
             args[name][a] = draw(st.integers(-2, 0))
+            if kind == "input":  # keep the kernel fitting: the size must be the only fault
+                need = args["kernel_size"][a] - args["input_size"][a]
+                args["padding"][a] = max(args["padding"][a], (need + 1) // 2)
     a = axes[0]
     room = args["input_size"][a] + 2 * args["padding"][a]
     why = (en.format(axis=AXES[a][0], room=room, k=args["kernel_size"][a]),
@@ -236,6 +242,17 @@ def test_conv_output_shape_rejects_classic_faults(learner):
             ((0, 1, 1, 1), ("input_size must be at least 1", "input_size 必须至少为 1")),
             ((8, 0, 0, 1), ("kernel_size must be at least 1", "kernel_size 必须至少为 1"))):
         learner.call_expecting(ValueError, *args, why=why, require_message=True)
+    # Each kind on each axis alone, everything else valid: a check that looks at one axis,
+    # or only at ints, must not pass.
+    for (args, what) in (
+            ((8, 3, (0, -1), 1), "padding"), ((8, 3, (-1, 0), 1), "padding"),
+            ((8, 3, 0, (1, 0)), "stride"), ((8, 3, 0, (0, 1)), "stride"),
+            ((8, 3, 0, -1), "stride"),
+            (((8, 0), 1, 1, 1), "input"), (((0, 8), 1, 1, 1), "input"),
+            (((8, -2), 1, 2, 1), "input"),
+            ((8, (3, 0), 0, 1), "kernel_size"), ((8, (0, 3), 0, 1), "kernel_size")):
+        _, en, zh = INVALID[what]
+        learner.call_expecting(ValueError, *args, why=(en, zh), require_message=True)
 
 
 @pytest.mark.exercise("conv_output_shape")

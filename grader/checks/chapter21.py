@@ -162,6 +162,8 @@ def test_corr2d_multi_in_out_book_example(learner):
 @given(channel_problems())
 @example((torch.arange(1.0, 25.0).reshape(2, 3, 4),
           torch.arange(-6.0, 12.0).reshape(3, 2, 3, 1)))
+@example((torch.arange(1.0, 25.0).reshape(2, 3, 4),  # a rectangular (2, 3) output per channel
+          torch.arange(-12.0, 12.0).reshape(3, 2, 2, 2)))
 def test_corr2d_multi_in_out_matches_conv2d(learner, xk):
     X, K = place(xk, learner.device)
     check_multi_in_out(learner, X, K)
