@@ -82,8 +82,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mm.shape": ("expected shape {expected}, got {got}", "期望形状 {expected}，实际形状 {got}"),
     "mm.dtype_float": ("expected a floating-point tensor, got dtype {got}",
                        "期望浮点张量，实际 dtype 为 {got}"),
-    "mm.device": ("the result is on {got} but the inputs are on {expected}",
-                  "结果位于 {got}，但输入位于 {expected}"),
+    "mm.device": ("the result is on {got} but the inputs are on {expected}: create new tensors "
+                  "where the input is, e.g. torch.zeros(shape, device=X.device) (d2l's code "
+                  "creates them on the CPU), and check the functions this one calls too",
+                  "结果位于 {got}，但输入位于 {expected}：新建的张量要放在输入所在的设备上，例如 "
+                  "torch.zeros(shape, device=X.device)（d2l 的代码在 CPU 上创建），"
+                  "也请检查它调用的函数"),
     "mm.nonfinite": ("the result contains NaN or inf where the expected values are finite",
                      "结果中含有 NaN 或 inf，而期望值都是有限数"),
     "mm.values": ("wrong values", "数值不正确"),
