@@ -147,6 +147,25 @@ def _kill_tree(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+    # SIGKILL is delivered asynchronously: wait (briefly) until every one has really gone, so
+    # that a timed-out submission leaves nothing running behind the next one.
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie holds nothing but its exit status)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return not os.path.isdir("/proc")  # no /proc: assume alive only where we cannot look
+    return state != b"Z"
 
 
 def grade_submission(folder: Path, exercises: list, targets: list[str], out: Path, *,
