@@ -274,6 +274,8 @@ class Learner:
         self.catalog = catalog
         self.device = device
         self.exercise: Any = None
+        # Matrix-product operators the last from-scratch call used, name -> count.
+        self.last_products: dict[str, int] = {}
         self._fatal: dict[str, outcomes.Verdict] = {}
         self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
 
@@ -406,6 +408,8 @@ class Learner:
         status = reply.get("status")
         inputs = self._inputs(args, kwargs)
         if status == "ok":
+            products = reply.get("products")
+            self.last_products = dict(products) if isinstance(products, dict) else {}
             if op != "new" and "args_after" in reply:
                 self._check_unmodified(call, args, kwargs, wire.decode(reply["args_after"]))
             value = wire.decode(reply.get("value"))

@@ -23,6 +23,15 @@ from torch.overrides import TorchFunctionMode
 FORBIDDEN = re.compile(r"conv(\d|_|olution)|pool")
 
 
+# Operators that compute a matrix product (``@`` is Tensor.__matmul__).
+PRODUCTS = frozenset({"matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "einsum", "tensordot",
+                      "linear", "addmm", "baddbmm", "mv", "inner", "dot"})
+
+
+# Leaving torch for NumPy, where a matrix product cannot be seen from here.
+TO_NUMPY = frozenset({"numpy", "__array__", "tolist"})
+
+
 class ForbiddenCall(BaseException):
     """Raised into the learner's code; a BaseException so ``except Exception`` cannot hide it."""
 
@@ -48,9 +57,15 @@ class FromScratchGuard(TorchFunctionMode):
         super().__init__()
         self.learner_files = learner_files
         self.hit: dict | None = None
+        # How often each matrix-product operator was called (checks of "one matrix
+        # multiplication" read this; nested calls inside an operator are not seen).
+        self.products: dict[str, int] = {}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "") or ""
+        if name in PRODUCTS or name in TO_NUMPY:
+            key = "(numpy)" if name in TO_NUMPY else name
+            self.products[key] = self.products.get(key, 0) + 1
         if FORBIDDEN.search(name.lower()):
             if self.hit is None:
                 self.hit = {"call": operator_name(func), "where": self._learner_line()}

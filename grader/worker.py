@@ -189,6 +189,8 @@ class _Worker:
         if self.forbidden_hit is not None:
             return {"status": "forbidden", **self.forbidden_hit}
         reply = {"status": "ok", "value": wire.encode(result)}
+        if guard is not None:
+            reply["products"] = dict(guard.products)
         if op == "new":
             self.handles[len(self.handles) + 1] = result
             reply["handle"] = (len(self.handles), type(result).__name__)

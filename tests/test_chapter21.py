@@ -109,6 +109,25 @@ def corr2d_multi_in_out_1x1(X, K):
 """, "forbidden", "conv2d"),
 ]
 
+# "Computed as one matrix multiplication" (the contract): right values by other means fail.
+MUTANTS += [
+    ("corr2d_multi_in_out_1x1", "broadcast multiply and sum, no matrix product", """
+def corr2d_multi_in_out_1x1(X, K):
+    return (K[:, :, 0, 0, None, None] * X[None]).sum(1)
+""", "failed", "ONE matrix multiplication"),
+    ("corr2d_multi_in_out_1x1", "one matrix product per output channel", """
+def corr2d_multi_in_out_1x1(X, K):
+    c_i, h, w = X.shape
+    X2 = X.reshape(c_i, h * w)
+    return torch.stack([(K[o, :, 0, 0] @ X2).reshape(h, w) for o in range(K.shape[0])])
+""", "failed", "ONE matrix multiplication"),
+    ("corr2d_multi_in_out_1x1", "reuses corr2d_multi_in_out", """
+def corr2d_multi_in_out_1x1(X, K):
+    return corr2d_multi_in_out(X, K)
+""", "failed", "ONE matrix multiplication"),
+]
+
+
 ALTERNATIVES = [
     ("corr2d_multi_in", "explicit accumulator", """
 def corr2d_multi_in(X, K):
@@ -155,10 +174,6 @@ def corr2d_multi_in_out(X, K):
     ("corr2d_multi_in_out_1x1", "einsum", """
 def corr2d_multi_in_out_1x1(X, K):
     return torch.einsum("oc,chw->ohw", K[:, :, 0, 0], X)
-"""),
-    ("corr2d_multi_in_out_1x1", "broadcasting", """
-def corr2d_multi_in_out_1x1(X, K):
-    return (K[:, :, 0, 0, None, None] * X[None]).sum(1)
 """),
     ("corr2d_multi_in_out_1x1", "NumPy tensordot", """
 def corr2d_multi_in_out_1x1(X, K):

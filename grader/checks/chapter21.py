@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from grader.checks import budget
-from grader.compare import Mistake, expect_tensor
+from grader.compare import Mistake, expect_equal, expect_tensor
 from grader.strategies import arrays, input_and_kernel, place
 
 CHAPTER = "chapter21"
@@ -205,6 +205,19 @@ def check_1x1(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
                   shape_why=("(c_o, h, w): a 1 x 1 kernel keeps the height and width",
                              "(c_o, h, w)：1 x 1 卷积核不改变高和宽"),
                   mistakes=one_by_one_mistakes(X, K))
+    # The exercise is the identity "1 x 1 convolution = one matrix product" (d2l: Y = K @ X).
+    products = dict(learner.last_products)
+    in_numpy = products.pop("(numpy)", 0) > 0  # np.dot / np.tensordot cannot be counted here
+    used = sum(products.values())
+    if used > 1 or (used == 0 and not in_numpy):
+        got = ", ".join(f"{n} x{c}" for n, c in sorted(learner.last_products.items())) or "none"
+        expect_equal(got, "one call of matmul / @ / einsum / mm",
+                     call="corr2d_multi_in_out_1x1(X, K)", inputs=[("X", X), ("K", K)],
+                     why=("compute it as ONE matrix multiplication: K reshaped to (c_o, c_i) "
+                          "times X reshaped to (c_i, h * w); no loop over channels or pixels, "
+                          "no per-channel correlation",
+                          "请用一次矩阵乘法计算：把 K 变形为 (c_o, c_i)，乘以变形为 (c_i, h * w) 的 X；"
+                          "不要遍历通道或像素，也不要逐通道做互相关"))
 
 
 @pytest.mark.exercise("corr2d_multi_in_out_1x1")
