@@ -22,7 +22,9 @@ def cmd_notebook(args: Any) -> int:
     root = find_root()
     if root is None:
         raise UsageError("no exercises/ or solutions/ folder here or in any parent folder: run "
-                         "the grader inside the project")
+                         "the grader inside the project",
+                         "当前文件夹及其上级文件夹中都没有 exercises/ 或 solutions/："
+                         "请在项目中运行评分器")
     solutions = solutions_mode(args)
     if args.chapter == "all":
         chapters = [ch for ch in catalog.chapters
@@ -36,7 +38,8 @@ def cmd_notebook(args: Any) -> int:
                 chapters = [catalog.chapter(f"chapter{key}")]
             except KeyError:
                 valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
-                raise UsageError(f"unknown chapter {args.chapter!r}; valid: {valid}") from None
+                raise UsageError(f"unknown chapter {args.chapter!r}; valid: {valid}",
+                                 f"未知的章节 {args.chapter!r}；可用的有：{valid}") from None
     out = Path(args.out).expanduser() if args.out else None
     if out is not None and len(chapters) > 1 and (out.suffix == ".ipynb" or out.is_file()):
         raise UsageError(t("nb.out_folder", lang, path=out))

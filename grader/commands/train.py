@@ -70,11 +70,14 @@ def cmd_train(args: Any) -> int:
     for name in ("epochs", "batch_size", "train_size", "test_size"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1, "
-                             f"not {getattr(args, name)}")
+                             f"not {getattr(args, name)}",
+                             f"--{name.replace('_', '-')} 至少为 1，而不是 {getattr(args, name)}")
     if not args.lr > 0:
-        raise UsageError(f"--lr must be positive, not {args.lr}")
+        raise UsageError(f"--lr must be positive, not {args.lr}",
+                         f"--lr 必须为正数，而不是 {args.lr}")
     if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
+        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
+                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
     folder, _ = graded_folder(args)
     if not (folder / f"{MODULE}.py").is_file():
         raise UsageError(t("train.no_file", lang, file=f"{MODULE}.py", folder=str(folder)))
@@ -94,7 +97,9 @@ def cmd_train(args: Any) -> int:
 
         if not torch.cuda.is_available():
             raise UsageError("--device cuda: CUDA is not available on this machine "
-                             "(use --device cpu or auto)")
+                             "(use --device cpu or auto)",
+                             "--device cuda：这台机器上没有可用的 CUDA"
+                             "（请使用 --device cpu 或 auto）")
     plot = Path(args.plot).expanduser().resolve()
     with tempfile.TemporaryDirectory(prefix="grader-train-") as tmp:
         result_file = Path(tmp) / "result.json"

@@ -151,7 +151,8 @@ def cmd_watch(args: Any) -> int:
         except catalog_mod.TargetError as exc:
             raise UsageError(str(exc)) from None
     if args.debounce < 0 or (args.max_runs is not None and args.max_runs < 1):
-        raise UsageError("--debounce must be >= 0 and --max-runs >= 1")
+        raise UsageError("--debounce must be >= 0 and --max-runs >= 1",
+                         "--debounce 必须 >= 0，--max-runs 必须 >= 1")
     folder, root = graded_folder(args)
     # Following the course needs the state that `grader check` keeps for exercises/ only.
     follow = not args.target and root is not None and not args.exercises \
