@@ -722,7 +722,10 @@ def reference_train(p: TrainProblem, variant: str = "") -> Trained:
         net = build(p.spec).double()
     if variant == "untouched":
         return Trained({}, {k: v.clone() for k, v in net.state_dict().items()}, {})
-    optimizer = torch.optim.SGD(net.parameters(), lr=p.lr)
+    # Plain minibatch SGD, written out: the same float64 arithmetic as torch.optim.SGD (no
+    # momentum: p -= lr * p.grad), without the second that torch.optim's first step spends
+    # importing torch._dynamo.
+    params = list(net.parameters())
     loss = nn.CrossEntropyLoss(reduction="sum" if variant == "sum_loss" else "mean")
     hist: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "test_acc": []}
     slack: dict[str, list[float]] = {"train_acc": [], "test_acc": []}
@@ -731,11 +734,15 @@ def reference_train(p: TrainProblem, variant: str = "") -> Trained:
         for X, y in p.train:
             X = X.double()
             if variant != "no_zero_grad":
-                optimizer.zero_grad()
+                for param in params:
+                    param.grad = None
             y_hat = net(X)
             batch_loss = loss(y_hat, y)
             batch_loss.backward()
-            optimizer.step()
+            with torch.no_grad():
+                for param in params:
+                    if param.grad is not None:
+                        param.add_(param.grad, alpha=-p.lr)
             with torch.no_grad():
                 if variant == "acc_after_step":
                     y_hat = net(X)
