@@ -61,6 +61,9 @@ class Chapter:
     title_en: str
     title_zh: str
     exercises: tuple[Exercise, ...] = field(default_factory=tuple)
+    #: Modules the learner's worker imports in the background before this chapter's calls need
+    #: them (e.g. torch._dynamo, which torch.optim's first step imports: a second of waiting).
+    preload: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -92,6 +95,11 @@ class Catalog:
     def exercise(self, qualname: str) -> Exercise:
         chapter, _, name = qualname.partition(".")
         return self.chapter(chapter).exercise(name)
+
+    def preload(self, exercises: list[Exercise]) -> tuple[str, ...]:
+        """The modules a worker grading ``exercises`` should import ahead (their chapters')."""
+        return tuple(dict.fromkeys(name for ch in dict.fromkeys(ex.chapter for ex in exercises)
+                                   for name in self.chapter(ch).preload))
 
     def resolve(self, targets: list[str] | tuple[str, ...]) -> list[Exercise]:
         """Turn CLI targets into exercises, in course order, without duplicates.
@@ -160,5 +168,6 @@ def load() -> Catalog:
         )
         chapters.append(Chapter(number=int(ch["number"]), id=ch["id"], module=ch["module"],
                                 check=ch["check"], title_en=ch["title_en"],
-                                title_zh=ch["title_zh"], exercises=exercises))
+                                title_zh=ch["title_zh"], exercises=exercises,
+                                preload=tuple(ch.get("preload", ()))))
     return Catalog(tuple(chapters))

@@ -127,6 +127,8 @@ def cmd_check(args: Any) -> int:
     shared_zygote()
     worker = Worker(folder, memory_limit_mb=memory_limit(args),
                     forbidden_dir=solutions_dir(root))
+    worker.preload = catalog.preload(exercises)
+    worker.start_soon()
     try:
         import torch
 

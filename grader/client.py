@@ -114,7 +114,29 @@ class Worker:
         self.ready = False
         self.cuda = False
         self.generation = 0  # bumps on every (re)start: loaded modules are per generation
+        self.preload: tuple[str, ...] = ()  # modules a new worker imports in the background
+        self._starting: threading.Thread | None = None
         self.output = Output()
+
+    @property
+    def started(self) -> bool:
+        return self.proc is not None or self._starting is not None
+
+    def start_soon(self) -> None:
+        """Start the worker from a background thread: the fork happens as soon as the zygote
+        is ready, while this process is still importing, so the worker's own preparation
+        (``preload``) overlaps with ours. The first request waits for it."""
+        if self.started:
+            return
+
+        def start() -> None:
+            try:
+                self.start()
+            except Exception:  # noqa: BLE001  (the first request starts one the usual way)
+                self.proc = self.conn = None
+
+        self._starting = threading.Thread(target=start, name="grader-worker-start", daemon=True)
+        self._starting.start()
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -126,6 +148,8 @@ class Worker:
             flags.append("--sources")
         if self.forbidden_dir:
             flags += ["--forbid", self.forbidden_dir]
+        if self.preload:
+            flags += ["--preload", ",".join(self.preload)]
         self.proc = None
         zygote = self.zygote
         if zygote is not None and zygote.alive():
@@ -177,7 +201,15 @@ class Worker:
             self.output.feed(chunk)
 
     def ensure_ready(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self.proc is not None and self.conn is not None and self.ready \
+                and self._between_requests_noise():
+            # Between a reply and the next request the worker has nothing to say: a closed or
+            # talking socket means it died (or misbehaves) meanwhile; start afresh.
+            self.kill()
+        if self.proc is None or (not self.ready and self.proc.poll() is not None):
             self.start()
         if not self.ready:
             reply = self._receive(READY_TIMEOUT)
@@ -185,6 +217,14 @@ class Worker:
                 raise WorkerDied(self.proc.poll(), self.output.since(0))
             self.ready = True
             self.cuda = bool(reply.get("cuda"))
+
+    def _between_requests_noise(self) -> bool:
+        """True when the socket is readable before a request: EOF or unasked-for bytes. (A
+        cheap test that needs no round trip to the zygote on every call.)"""
+        try:
+            return bool(self.conn.poll(0))
+        except (OSError, EOFError, ValueError):
+            return True
 
     def request(self, msg: dict, timeout: float) -> dict:
         self.ensure_ready()
@@ -227,6 +267,9 @@ class Worker:
         raise WorkerDied(code, self.output.since(0))
 
     def kill(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         proc = self.proc
         if proc is not None and proc.poll() is None:
             try:
