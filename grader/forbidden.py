@@ -50,6 +50,21 @@ def operator_name(func: Any) -> str:
     return resolved or f"torch.{name}"
 
 
+def _kind(func: Any) -> Any:
+    """What the guard does with ``func``: None (let it run), FORBIDDEN (stop it), or the key it
+    is counted under (a matrix-product operator's name, or "(numpy)")."""
+    name = getattr(func, "__name__", "") or ""
+    if FORBIDDEN.search(name.lower()):
+        return FORBIDDEN
+    if name in TO_NUMPY:
+        return "(numpy)"
+    return name if name in PRODUCTS else None
+
+
+# Every PyTorch call passes through the guard: classify each operator once.
+_KINDS: dict = {}
+
+
 class FromScratchGuard(TorchFunctionMode):
     """Active while a from-scratch exercise runs; remembers the first forbidden call."""
 
@@ -62,14 +77,21 @@ class FromScratchGuard(TorchFunctionMode):
         self.products: dict[str, int] = {}
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        name = getattr(func, "__name__", "") or ""
-        if name in PRODUCTS or name in TO_NUMPY:
-            key = "(numpy)" if name in TO_NUMPY else name
-            self.products[key] = self.products.get(key, 0) + 1
-        if FORBIDDEN.search(name.lower()):
-            if self.hit is None:
-                self.hit = {"call": operator_name(func), "where": self._learner_line()}
-            raise ForbiddenCall(self.hit["call"])
+        try:
+            kind = _KINDS[func]
+        except (KeyError, TypeError):  # first sight, or unhashable
+            kind = _kind(func)
+            try:
+                _KINDS[func] = kind
+            except TypeError:
+                pass
+        if kind is not None:
+            if kind is not FORBIDDEN:
+                self.products[kind] = self.products.get(kind, 0) + 1
+            else:
+                if self.hit is None:
+                    self.hit = {"call": operator_name(func), "where": self._learner_line()}
+                raise ForbiddenCall(self.hit["call"])
         return func(*args, **(kwargs or {}))
 
     def _learner_line(self) -> str:
