@@ -309,7 +309,7 @@ def test_lenet_forward_matches_reference(learner):
     X = torch.rand((3, 1, 28, 28), generator=gen)
     G = torch.randn((3, 10), generator=gen)
     expected = reference(X.double())
-    expected.backward(G.double())
+    (expected * G.double()).sum().backward()  # = expected.backward(G), without importing sympy
     if learner.device != "cpu":
         learner.probe("to_device", learner.device, handle=handle)
     sent = {name: place(w, learner.device) for (name, _), w in zip(names, weights, strict=True)}
@@ -631,7 +631,7 @@ def test_evaluate_accuracy_uneven_batches(learner):
 
 
 @pytest.mark.exercise("evaluate_accuracy")
-@budget(20)
+@budget(15)
 @given(st.integers(2, 6), st.integers(1, 3), st.data())
 def test_evaluate_accuracy_counts_every_example(learner, batch_size, full_batches, data):
     last = data.draw(st.integers(1, batch_size - 1), label="last batch size")
