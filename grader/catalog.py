@@ -27,6 +27,10 @@ class Exercise:
     time_budget: float
     hint_en: str
     hint_zh: str
+    #: Modules the learner's code for this exercise will import, slowly, and that the worker
+    #: should find imported (e.g. torch._dynamo, which torch.optim's first step imports: a
+    #: second). The fork server imports them in the background, while other checks run.
+    preload: tuple[str, ...] = ()
 
     @property
     def qualname(self) -> str:
@@ -61,9 +65,6 @@ class Chapter:
     title_en: str
     title_zh: str
     exercises: tuple[Exercise, ...] = field(default_factory=tuple)
-    #: Modules the learner's worker imports in the background before this chapter's calls need
-    #: them (e.g. torch._dynamo, which torch.optim's first step imports: a second of waiting).
-    preload: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -97,9 +98,8 @@ class Catalog:
         return self.chapter(chapter).exercise(name)
 
     def preload(self, exercises: list[Exercise]) -> tuple[str, ...]:
-        """The modules a worker grading ``exercises`` should import ahead (their chapters')."""
-        return tuple(dict.fromkeys(name for ch in dict.fromkeys(ex.chapter for ex in exercises)
-                                   for name in self.chapter(ch).preload))
+        """The modules a worker grading ``exercises`` should import ahead."""
+        return tuple(dict.fromkeys(name for ex in exercises for name in ex.preload))
 
     def resolve(self, targets: list[str] | tuple[str, ...]) -> list[Exercise]:
         """Turn CLI targets into exercises, in course order, without duplicates.
@@ -163,11 +163,11 @@ def load() -> Catalog:
                 time_budget=float(ex["time_budget"]),
                 hint_en=ex["hint_en"],
                 hint_zh=ex["hint_zh"],
+                preload=tuple(ex.get("preload", ())),
             )
             for ex in ch.get("exercise", [])
         )
         chapters.append(Chapter(number=int(ch["number"]), id=ch["id"], module=ch["module"],
                                 check=ch["check"], title_en=ch["title_en"],
-                                title_zh=ch["title_zh"], exercises=exercises,
-                                preload=tuple(ch.get("preload", ()))))
+                                title_zh=ch["title_zh"], exercises=exercises))
     return Catalog(tuple(chapters))

@@ -114,7 +114,8 @@ class Worker:
         self.ready = False
         self.cuda = False
         self.generation = 0  # bumps on every (re)start: loaded modules are per generation
-        self.preload: tuple[str, ...] = ()  # modules a new worker imports in the background
+        self.preload: tuple[str, ...] = ()  # modules workers should have imported (catalog)
+        self.preloaded: frozenset[str] = frozenset()  # what the running worker has
         self._starting: threading.Thread | None = None
         self.output = Output()
 
@@ -124,8 +125,8 @@ class Worker:
 
     def start_soon(self) -> None:
         """Start the worker from a background thread: the fork happens as soon as the zygote
-        is ready, while this process is still importing, so the worker's own preparation
-        (``preload``) overlaps with ours. The first request waits for it."""
+        is ready, while this process is still importing, and so does the zygote's ``preload``.
+        The first request waits for the fork."""
         if self.started:
             return
 
@@ -148,8 +149,6 @@ class Worker:
             flags.append("--sources")
         if self.forbidden_dir:
             flags += ["--forbid", self.forbidden_dir]
-        if self.preload:
-            flags += ["--preload", ",".join(self.preload)]
         self.proc = None
         zygote = self.zygote
         if zygote is not None and zygote.alive():
@@ -157,15 +156,25 @@ class Worker:
 
             read_fd, write_fd = os.pipe()
             try:
-                pid = zygote.spawn(child.fileno(), write_fd, self.folder, flags,
-                                   self.memory_limit_mb)
-                self.proc = ForkedProcess(zygote, pid, os.fdopen(read_fd, "rb", buffering=0))
+                pid, preloads = zygote.spawn(child.fileno(), write_fd, self.folder, flags,
+                                             self.memory_limit_mb)
+                self.proc = ForkedProcess(zygote, pid, os.fdopen(read_fd, "rb", buffering=0),
+                                          preloads)
+                self.preloaded = preloads
             except (OSError, EOFError, ValueError):
                 os.close(read_fd)  # the zygote is gone: start a fresh interpreter instead
             finally:
                 os.close(write_fd)
+            if self.proc is not None and not set(self.preload) <= zygote.preloads:
+                # The zygote imports them next, on its own core, while this worker serves
+                # other exercises; a worker forked after that has them.
+                threading.Thread(target=self._zygote_preload, args=(zygote, self.preload),
+                                 name="grader-preload", daemon=True).start()
         if self.proc is None:
+            if self.preload:  # a fresh interpreter imports them in a thread of its own
+                flags += ["--preload", ",".join(self.preload)]
             self.proc = self._popen(child, flags)
+            self.preloaded = frozenset(self.preload)
         child.close()
         self.conn = Connection(parent.detach())
         if self.sources is not None:
@@ -173,6 +182,17 @@ class Worker:
         self.ready = False
         self.generation += 1
         threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
+
+    @staticmethod
+    def _zygote_preload(zygote: Any, modules: tuple[str, ...]) -> None:
+        try:
+            zygote.preload(modules)
+        except (OSError, EOFError, ValueError):
+            pass  # the zygote is gone: workers start as fresh interpreters
+
+    def has_preloaded(self, modules: tuple[str, ...]) -> bool:
+        """Whether the running worker was started with ``modules`` imported (or importing)."""
+        return self.proc is None or set(modules) <= self.preloaded
 
     def _popen(self, child: socket.socket, flags: list[str]) -> subprocess.Popen:
         root = str(Path(__file__).resolve().parent.parent)
@@ -387,6 +407,11 @@ class Learner:
         if ex.qualname in self._fatal:
             raise self._fatal[ex.qualname]
         call = self._call_text(op, extra)
+        if ex.preload and not self.worker.has_preloaded(ex.preload):
+            # This worker was forked before the fork server imported what this exercise's
+            # code imports slowly: continue in one forked after (a fresh process, as after a
+            # crash).
+            self.worker.kill()
         try:
             self._load(self._chapter.module)
             msg = {"op": op, "module": self._chapter.module, "name": ex.name,

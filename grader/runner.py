@@ -66,8 +66,7 @@ def run(job: Job, worker: Worker | None = None) -> RunResult:
         worker = Worker(job.folder, forbidden_dir=job.forbidden_dir, sources=job.sources,
                         **({} if job.memory_limit_mb is None
                            else {"memory_limit_mb": job.memory_limit_mb}))
-    if not worker.started:
-        worker.preload = catalog.preload(job.exercises)
+    worker.preload = catalog.preload(job.exercises)
     learner = Learner(worker, catalog, device=job.device)
     plugin = GraderPlugin(learner, job.exercises, seed=job.seed)
     chapters = list(dict.fromkeys(ex.chapter for ex in job.exercises))

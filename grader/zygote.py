@@ -14,6 +14,7 @@ whatever the learner started too.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import socket
@@ -78,6 +79,13 @@ def serve(argv: list[str] | None = None) -> None:
             for fd in fds:
                 os.close(fd)
             sock.send(pickle.dumps({"pid": pid}))
+        elif op == "preload":  # modules learner code will import slowly: in every later fork
+            for name in req.get("modules", ()):
+                try:
+                    importlib.import_module(name)
+                except BaseException:  # noqa: BLE001  (the learner's call will meet it)
+                    pass
+            sock.send(pickle.dumps({"ok": True}))
         elif op in ("poll", "wait"):
             pid = int(req["pid"])
             code = done.pop(pid, None)
@@ -102,6 +110,9 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.ready = False
         self.lock = threading.Lock()
+        # Modules asked to preload so far: every fork asked for after that request has them
+        # (the zygote serves one request at a time, in order).
+        self.preloads: frozenset[str] = frozenset()
 
     def start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -125,18 +136,29 @@ class Zygote:
                 if pickle.loads(self.sock.recv(1 << 16)).get("status") != "ready":
                     raise OSError("zygote did not start")
                 self.ready = True
-            self.sock.settimeout(30.0)
+            self.sock.settimeout(timeout if req.get("op") == "preload" else 30.0)
+            if req.get("op") == "preload":
+                self.preloads = self.preloads | set(req["modules"])
+            preloads = self.preloads
             socket.send_fds(self.sock, [pickle.dumps(req)], list(fds))
             raw = self.sock.recv(1 << 16)
         if not raw:
             raise OSError("zygote closed")
-        return pickle.loads(raw)
+        return {**pickle.loads(raw), "preloads": preloads}
 
     def spawn(self, conn_fd: int, out_fd: int, folder: str, flags: list[str],
-              memory_limit_mb: int | None) -> int:
+              memory_limit_mb: int | None) -> tuple[int, frozenset[str]]:
+        """Fork a worker: its pid, and the modules it has preloaded."""
         reply = self._ask({"op": "spawn", "folder": folder, "flags": flags,
                            "memory_limit_mb": memory_limit_mb}, [conn_fd, out_fd])
-        return int(reply["pid"])
+        return int(reply["pid"]), reply["preloads"]
+
+    def preload(self, modules: tuple[str, ...]) -> None:
+        """Have the zygote import ``modules`` (blocking, up to a few seconds) so that every
+        later fork has them; run it from a background thread."""
+        missing = tuple(m for m in modules if m not in self.preloads)
+        if missing:
+            self._ask({"op": "preload", "modules": list(missing)}, timeout=120.0)
 
     def poll(self, pid: int) -> int | None:
         return self._ask({"op": "poll", "pid": pid}).get("code")
@@ -162,13 +184,17 @@ class Zygote:
 class ForkedProcess:
     """A worker forked by the zygote, with the part of Popen's interface the client uses."""
 
-    def __init__(self, zygote: Zygote, pid: int, stdout: Any) -> None:
+    def __init__(self, zygote: Zygote, pid: int, stdout: Any,
+                 preloads: frozenset[str] = frozenset()) -> None:
         self.zygote = zygote
         self.pid = pid
         self.stdout = stdout
         self.returncode: int | None = None
+        self.preloads = preloads  # modules imported before the fork
 
     def poll(self) -> int | None:
+        if self.returncode is None and _alive(self.pid):
+            return None  # no round trip to the zygote (which may be busy preloading)
         if self.returncode is None:
             try:
                 self.returncode = self.zygote.poll(self.pid)
@@ -196,4 +222,13 @@ def _exists(pid: int) -> bool:
         os.kill(pid, 0)
         return True
     except ProcessLookupError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    """Running, as far as /proc tells (a zombie is not); False where it cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
         return False

@@ -1,0 +1,80 @@
+"""How the learner's worker starts: forked early, modules preloaded by the fork server for the
+exercises that need them, and replaced quietly when it died between two calls."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from grader import catalog, wire
+from grader.client import Worker
+from grader.runner import Job, run
+from grader.zygote import Zygote
+from tests.support import SOLUTIONS
+
+PROBE = "import sys\n\ndef has(name):\n    return name in sys.modules\n"
+UNUSED = "wave"  # a standard module that neither torch nor the grader imports
+
+
+def _has(worker: Worker, name: str) -> bool:
+    assert worker.request({"op": "load", "module": "probe"}, 30)["status"] == "ok"
+    reply = worker.request({"op": "call", "module": "probe", "name": "has",
+                            "args": wire.encode((name,)), "kwargs": wire.encode({}),
+                            "scratch": False, "return_args": False}, 30)
+    assert reply["status"] == "ok", reply
+    return wire.decode(reply["value"], device_map=lambda d: d, handles={})
+
+
+def test_zygote_preload_reaches_the_forks_after_it(tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE, "utf-8")
+    zygote = Zygote()
+    zygote.start()
+    try:
+        early = Worker(tmp_path, zygote=zygote)
+        early.preload = (UNUSED,)
+        early.start_soon()  # forks, then asks the zygote to import the module
+        assert _has(early, UNUSED) is False
+        assert not early.has_preloaded((UNUSED,))
+        late = Worker(tmp_path, zygote=zygote)
+        late.preload = (UNUSED,)
+        assert _has(late, UNUSED) is True  # its fork waited for the import
+        assert late.has_preloaded((UNUSED,))
+        early.close()
+        late.close()
+    finally:
+        zygote.close()
+
+
+def test_an_exercise_that_needs_a_preload_gets_a_worker_forked_after_it():
+    cat = catalog.load()
+    (train,) = cat.resolve(["chapter23.train"])
+    assert "torch._dynamo" in train.preload
+    worker = Worker(SOLUTIONS, zygote=Zygote())
+    worker.zygote.start()
+    try:
+        worker.preload = train.preload
+        worker.start_soon()  # as `grader check` does: forked before the zygote preloads
+        (result,) = run(Job(folder=SOLUTIONS, exercises=[train], seed=0), worker).results
+        assert result.outcome == "passed", result.text("en")
+        assert worker.has_preloaded(train.preload)
+        assert worker.generation == 2  # the first worker was replaced, not reused
+    finally:
+        worker.close()
+        worker.zygote.close()
+
+
+def test_a_worker_that_died_between_calls_is_replaced_quietly(tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE, "utf-8")
+    worker = Worker(tmp_path)
+    try:
+        first = worker.request({"op": "ping"}, 30)["value"]
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while worker.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second = worker.request({"op": "ping"}, 30)["value"]  # no WorkerDied: a new worker
+        assert second != first
+        assert _has(worker, "sys") is True
+    finally:
+        worker.close()
