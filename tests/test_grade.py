@@ -163,6 +163,36 @@ def test_whole_submission_timeout_kills_everything(tmp_path):
     assert _processes_in(tmp_path) == []  # verdict process, fork server and worker are gone
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_timeout_kills_its_slot_and_the_next_submission_gets_a_fresh_one(tmp_path):
+    """One slot (--jobs 1): the slowpoke's timeout kills it; carol is graded by a new one, with
+    the verdict a verdict process of her own gives."""
+    subs = tmp_path / "submissions"
+    make_folder(subs / "a_slowpoke", MODULE, {"_nap": "import time\ntime.sleep(120)"})
+    make_folder(subs / "carol", MODULE, WRONG_EDGE)
+    out = tmp_path / "out"
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("GRADER_SOLUTIONS", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "--lang", "en", "grade", str(subs), "chapter19",
+         "--out", str(out), "--jobs", "1", "--timeout", "20"],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    slow = _results(out, "a_slowpoke")
+    assert {t["extra_data"]["outcome"] for t in slow["tests"]} == {"timeout"}
+    in_slot = _results(out, "carol")
+    assert in_slot["score"] == 7
+    alone = grade_submission(subs / "carol", CAT.resolve(["chapter19"]), ["chapter19"],
+                             tmp_path / "alone")  # slot=None: a process of its own
+    assert alone.status == "graded"
+    assert [(t["name"], t["score"], t["extra_data"]["outcome"], t["output"])
+            for t in in_slot["tests"]] == \
+        [(t["name"], t["score"], t["extra_data"]["outcome"], t["output"])
+         for t in alone.results["tests"]]
+    assert _processes_in(tmp_path) == []  # the killed slot took its fork server and worker
+
+
 def test_chapter_folder_finds_nested_uploads(tmp_path):
     files = ["chapter19_conv.py", "chapter20_padding_stride.py"]
     (tmp_path / "a" / "b").mkdir(parents=True)

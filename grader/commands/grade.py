@@ -1,10 +1,11 @@
 """``grader grade SUBMISSIONS --out OUT``: grade a class, one subfolder per student.
 
-Each submission is graded by its own verdict process (``python -m grader check … --exercises
-<student> --seed 0``), N at a time, with a memory limit on the learner's worker and a time limit
-on the whole submission; a submission that hangs, crashes or breaks the grader gets a report that
-says so and never stops the batch. The fixed seed makes the verdicts reproducible: the same
-submission always gets the same verdict.
+Each submission is graded as by ``grader check … --exercises <student> --seed 0``, N at a time,
+with a memory limit on the learner's worker and a time limit on the whole submission; a
+submission that hangs, crashes or breaks the grader gets a report that says so and never stops
+the batch. The fixed seed makes the verdicts reproducible: the same submission always gets the
+same verdict. The N verdict processes ("slots", see ``Slot``) are started once and grade one
+submission after another; every submission's code runs in a fresh worker process of its own.
 
 Writes ``OUT/<student>/results.json`` (the contract's format, plus ``grader.log``: the terminal
 report), ``OUT/gradebook.csv``, ``OUT/summary.json`` and ``OUT/summary.md`` (per exercise: how
@@ -21,9 +22,11 @@ import argparse
 import csv
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -58,6 +61,8 @@ def register(subparsers: Any) -> None:
                    help="memory limit for each learner process (default: %(default)s; 0: none)")
     p.add_argument("--device", default="cpu", metavar="cpu|cuda|auto",
                    help="where tensors live (default: cpu, so parallel jobs do not share a GPU)")
+    p.add_argument("--thorough", action="store_true",
+                   help="ten times as many examples per property (slower, more certain)")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one suite per student")
     p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_grade)
@@ -132,9 +137,10 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the verdict process and its worker (which runs in a session of its own)."""
-    children = _descendants(proc.pid)
+def _kill_tree(proc: subprocess.Popen, children: list[int] | None = None) -> None:
+    """Kill the verdict process and its worker (which runs in a session of its own), or the
+    ``children`` found before."""
+    children = _descendants(proc.pid) if children is None else children
     for pid in [proc.pid, *children]:
         try:
             os.killpg(pid, signal.SIGKILL)  # each is a group leader (start_new_session)
@@ -168,12 +174,135 @@ def _running(pid: int) -> bool:
     return state != b"Z"
 
 
+def grader_env() -> dict:
+    """The environment of every verdict process of a batch: plain output, fixed hashing."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("GRADER_SOLUTIONS", None)  # would not change --exercises, but keep it plain
+    return env
+
+
+class Slot:
+    """A verdict process that grades submissions one after another.
+
+    Starting a verdict process means importing torch, pytest and Hypothesis (most of a second
+    or two); a slot pays that once per batch, and keeps one fork server for the learner
+    workers. Isolation is unchanged: each submission's code runs in a fresh worker forked for
+    it, the slot runs only grader code, and the slot's Hypothesis settings and seed are reset
+    for every submission. A submission that runs past the time limit gets the slot killed with
+    everything it started; the next submission starts a fresh one. The verdicts are the same as
+    with ``grader check --seed 0`` in a process of its own (tested).
+
+    Protocol: one JSON line per job on the slot's stdin (``argv`` for ``grader``, ``cwd``,
+    ``log``); one JSON line ``{"rc": N}`` back when it is done.
+    """
+
+    def __init__(self, env: dict) -> None:
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+        self.replies: queue.Queue = queue.Queue()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.commands.grade"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env,
+            start_new_session=True, text=True, encoding="utf-8")
+        self.replies = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc, self.replies), daemon=True).start()
+
+    @staticmethod
+    def _read(proc: subprocess.Popen, replies: queue.Queue) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                replies.put(json.loads(line))
+            except ValueError:
+                continue
+        replies.put(None)  # the slot is gone
+
+    def run(self, argv: list[str], cwd: Path, log: Path, timeout: float) -> int | None:
+        """The job's exit status (negative: killed by that signal), or None after a timeout."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd),
+                                              "log": str(log)}) + "\n")
+            self.proc.stdin.flush()
+            reply = self.replies.get(timeout=timeout)
+        except (OSError, ValueError):
+            reply = None
+        except queue.Empty:
+            _kill_tree(self.proc)
+            self.proc = None
+            return None
+        if reply is None:  # the slot died under this job
+            proc, self.proc = self.proc, None
+            try:
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _kill_tree(proc)
+                code = -signal.SIGKILL
+            return code if code else EXIT_FAILED
+        return int(reply.get("rc", EXIT_FAILED))
+
+    def close(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        # Its fork server and workers run in sessions of their own: once the slot is gone they
+        # are nobody's children, so find them first.
+        children = _descendants(proc.pid)
+        try:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        _kill_tree(proc, children)
+
+
+def slot_main() -> None:
+    """The slot process (``python -m grader.commands.grade``): see ``Slot``."""
+    import contextlib
+    import traceback
+
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # stray writes to fd 1 or 2 (a C library's warning) stay off the protocol
+    os.dup2(null, 2)
+    import hypothesis  # noqa: F401  (once, before the first job)
+    import pytest  # noqa: F401
+    import torch  # noqa: F401
+
+    from grader import cli
+    from grader.client import shared_zygote
+
+    shared_zygote()
+    for line in sys.stdin:
+        job = json.loads(line)
+        os.chdir(job["cwd"])
+        with open(job["log"], "w", encoding="utf-8", errors="replace") as log, \
+                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            try:
+                rc = cli.main(job["argv"])
+            except SystemExit as exc:  # argparse
+                rc = exc.code if isinstance(exc.code, int) else EXIT_FAILED
+            except BaseException:  # noqa: BLE001  (the log says what; the batch goes on)
+                traceback.print_exc()
+                rc = EXIT_FAILED
+        proto.write(json.dumps({"rc": rc}) + "\n")
+        proto.flush()
+    os._exit(0)
+
+
 def grade_submission(folder: Path, exercises: list, targets: list[str], out: Path, *,
                      student: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                      memory_limit_mb: int = DEFAULT_MEMORY_MB, device: str = "cpu",
-                     lang: str = "en") -> Graded:
-    """Grade one submission folder in a fresh verdict process; write ``out/results.json`` and
-    ``out/grader.log``. Never raises for anything the submission does."""
+                     lang: str = "en", thorough: bool = False,
+                     slot: Slot | None = None) -> Graded:
+    """Grade one submission folder, in ``slot`` or else in a fresh verdict process; write
+    ``out/results.json`` and ``out/grader.log``. Never raises for anything the submission
+    does."""
     from grader import report
     from grader.client import describe_exit
     from grader.messages import t
@@ -187,22 +316,25 @@ def grade_submission(folder: Path, exercises: list, targets: list[str], out: Pat
     if graded_dir is None and has_notebooks(folder):
         return Graded(student, "notebooks", None, note=t("grade.notebooks", lang))
     graded_dir = graded_dir or folder  # no chapter file at all: `missing_file` says so
-    cmd = [sys.executable, "-m", "grader", "check", *targets, "--exercises", str(graded_dir),
-           "--report", str(results_path), "--seed", str(SEED), "--device", device,
-           "--lang", lang]
-    cmd += ["--memory-limit", str(memory_limit_mb)]  # 0: none
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("GRADER_SOLUTIONS", None)  # would not change --exercises, but keep it plain
+    argv = ["check", *targets, "--exercises", str(graded_dir), "--report", str(results_path),
+            "--seed", str(SEED), "--device", device, "--lang", lang,
+            "--memory-limit", str(memory_limit_mb)]  # 0: none
+    if thorough:
+        argv.append("--thorough")
     started = time.perf_counter()
-    with open(out / "grader.log", "wb") as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, cwd=out, env=env,
-                                start_new_session=True)
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-            rc = None
+    if slot is not None:
+        rc = slot.run(argv, out, out / "grader.log", timeout)
+    else:
+        with open(out / "grader.log", "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "grader", *argv],
+                                    stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, cwd=out, env=grader_env(),
+                                    start_new_session=True)
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(proc)
+                rc = None
     seconds = time.perf_counter() - started
     if rc is None:
         results_path.unlink(missing_ok=True)
@@ -303,14 +435,27 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
 
     total = sum(ex.points for ex in exercises)
     graded: list[Graded] = []
+    # One verdict process per job slot, started now (they import in parallel) and reused.
+    env = grader_env()
+    if args.thorough:
+        env["GRADER_THOROUGH_FACTOR"] = "10"
+    slots: queue.Queue = queue.Queue()
+    every = [Slot(env) for _ in range(min(args.jobs, len(folders)))]
+    for slot in every:
+        slot.start()
+        slots.put(slot)
 
     def one(folder: Path) -> Graded:
+        slot = slots.get()
         try:
             return grade_submission(folder, exercises, args.targets, out / folder.name,
                                     timeout=args.timeout, memory_limit_mb=args.memory_limit,
-                                    device=args.device, lang=lang)
+                                    device=args.device, lang=lang, thorough=args.thorough,
+                                    slot=slot)
         except Exception as exc:  # the grader's fault (disk full…): this student only
             return Graded(folder.name, "failed", None, note=f"{type(exc).__name__}: {exc}")
+        finally:
+            slots.put(slot)
 
     def line(g: Graded) -> str:
         score = float(g.results["score"]) if g.results else 0.0  # status says "not graded"
@@ -345,6 +490,8 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
                 g = future.result()
                 graded.append(g)
                 print(line(g), flush=True)
+    for slot in every:
+        slot.close()
     return graded
 
 
@@ -491,3 +638,7 @@ def print_summary(summary: dict, lang: str, out: Path) -> None:
     for item in summary["problems"]:
         con.print(f"{item['student']}: {t('grade.status.' + item['status'], lang)}")
     con.print(t("grade.written", lang, out=str(out)))
+
+
+if __name__ == "__main__":
+    slot_main()
