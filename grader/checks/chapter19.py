@@ -71,7 +71,7 @@ def test_corr2d_book_example(learner):
 
 
 @pytest.mark.exercise("corr2d")
-@budget(40)
+@budget(30)
 @given(input_and_kernel(ndim=2))
 @example((torch.arange(15.0).reshape(3, 5) % 7 - 3,  # a rectangular (2, 4) output
           torch.tensor([[1.0, -2.0], [3.0, 0.0]])))
@@ -104,7 +104,7 @@ def test_conv2d_parameters(learner, kernel_size):
 
 
 @pytest.mark.exercise("Conv2D")
-@budget(25)
+@budget(15)
 @given(input_and_kernel(ndim=2, max_side=5), st.data())
 def test_conv2d_forward_and_gradients(learner, xk, data):
     X, K = xk
@@ -142,7 +142,7 @@ def test_corr1d_example(learner):
 
 
 @pytest.mark.exercise("corr1d")
-@budget(30)
+@budget(20)
 @given(input_and_kernel(ndim=1, max_side=8))
 def test_corr1d_matches_conv1d(learner, xk):
     x, k = place(xk, learner.device)
@@ -152,7 +152,7 @@ def test_corr1d_matches_conv1d(learner, xk):
 
 
 @pytest.mark.exercise("corr3d")
-@budget(25)
+@budget(20)
 @given(input_and_kernel(ndim=3, max_side=4))
 def test_corr3d_matches_conv3d(learner, xk):
     X, K = place(xk, learner.device)
@@ -188,7 +188,7 @@ def test_conv2d_true_example(learner):
 
 
 @pytest.mark.exercise("conv2d_true")
-@budget(40)
+@budget(25)
 @given(input_and_kernel(ndim=2))
 def test_conv2d_true_flips_both_axes(learner, xk):
     X, K = place(xk, learner.device)
@@ -261,7 +261,7 @@ def descent_problems(draw):
 
 
 @pytest.mark.exercise("learn_kernel")
-@budget(20)
+@budget(15)
 @given(descent_problems())
 def test_learn_kernel_follows_gradient_descent(learner, problem):
     X, Y, kernel_size, lr, epochs, init = problem

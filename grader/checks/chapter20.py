@@ -178,7 +178,7 @@ def conv_configs(draw: Any, max_input: int = 40, max_padding: int = 5, max_strid
 
 
 @pytest.mark.exercise("conv_output_shape")
-@budget(60)
+@budget(40)
 @given(conv_configs(), st.sampled_from(["positional", "keywords"]))
 def test_conv_output_shape_matches_conv2d(learner, config, style):
     check_shape(learner, *config, style=style)
@@ -256,7 +256,7 @@ def test_conv_output_shape_rejects_classic_faults(learner):
 
 
 @pytest.mark.exercise("conv_output_shape")
-@budget(40)
+@budget(30)
 @given(invalid_configs())
 def test_conv_output_shape_rejects_impossible_configurations(learner, case):
     args, why = case
@@ -311,7 +311,7 @@ def test_pad2d_examples(learner):
 
 
 @pytest.mark.exercise("pad2d")
-@budget(30)
+@budget(20)
 @given(st.data())
 def test_pad2d_matches_f_pad(learner, data):
     X = data.draw(shapes(2).flatmap(arrays), label="X")
@@ -411,7 +411,7 @@ def strided_problems(draw: Any) -> tuple:
 
 
 @pytest.mark.exercise("corr2d_strided")
-@budget(50)
+@budget(35)
 @given(strided_problems(), st.sampled_from(["positional", "keywords"]))
 def test_corr2d_strided_matches_conv2d(learner, problem, style):
     X, K, padding, stride = problem
@@ -482,7 +482,7 @@ def layers_and_inputs(draw: Any) -> tuple:
 
 
 @pytest.mark.exercise("comp_conv2d")
-@budget(20)
+@budget(15)
 @given(layers_and_inputs())
 def test_comp_conv2d_applies_the_layer(learner, case):
     X, kernel_size, padding, stride, weight, bias = case

@@ -120,7 +120,7 @@ def signed_arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
 
 
 @pytest.mark.exercise("pool2d")
-@budget(40)
+@budget(30)
 @given(pool2d_problems())
 def test_pool2d_matches_pytorch(learner, problem):
     X, pool_size, mode = problem
@@ -252,7 +252,7 @@ def test_max_pool2d_book_examples(learner):
 
 
 @pytest.mark.exercise("max_pool2d")
-@budget(50)
+@budget(35)
 @given(pooling_problems())
 def test_max_pool2d_matches_pytorch(learner, problem):
     X, kernel, stride, padding, style = problem
@@ -270,7 +270,7 @@ def test_avg_pool2d_examples(learner):
 
 
 @pytest.mark.exercise("avg_pool2d")
-@budget(50)
+@budget(35)
 @given(pooling_problems())
 def test_avg_pool2d_matches_pytorch(learner, problem):
     X, kernel, stride, padding, style = problem
