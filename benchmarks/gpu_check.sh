@@ -41,6 +41,22 @@ PY
 python3 -m grader check chapter19.corr2d --exercises "$tmp" --device cuda --seed 0
 echo "exit $?"
 
+echo "== grader check chapter23 --solutions --device cuda, twice (train runs in a worker forked"
+echo "   after the fork server preloaded torch._dynamo: CUDA must still work there)"
+for i in 1 2; do
+    /usr/bin/time -f "%e s" python3 -m grader check chapter23 --solutions --device cuda | tail -n 1
+done
+
+echo "== grader grade: 3 submissions (solutions, stubs, verbatim corr2d) on the GPU, 2 slots"
+class=$(mktemp -d)
+mkdir -p "$class/subs"
+cp -r solutions "$class/subs/alice"
+cp -r exercises "$class/subs/bob"
+cp -r "$tmp" "$class/subs/carol"
+python3 -m grader grade "$class/subs" --out "$OUT/grade" --jobs 2 --device cuda | tail -n 4
+echo "exit $?"
+cat "$OUT/grade/gradebook.csv" | cut -c1-60
+
 echo "== grader train lenet --epochs 2 --device cuda --solutions"
 python3 -m grader train lenet --epochs 2 --device cuda --solutions --plot "$OUT/lenet-cuda.png"
 echo "exit $?"
