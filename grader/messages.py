@@ -399,6 +399,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "{seconds:g} s instead.",
                       "此处无法接收文件事件（{why}）；改为每 {seconds:g} 秒检查一次文件变化。"),
     "watch.stopped": ("Stopped watching.", "已停止监视。"),
+    "watch.run_timeout": ("This run took more than {seconds:g} s and was stopped; still watching.",
+                          "本次评分超过 {seconds:g} 秒，已被停止；仍在继续监视。"),
     # reset
     "reset.confirm_exercise": ("Replace `{name}` in {file} with the original stub? The rest of "
                                "the file stays as it is, and the file is backed up first. [y/N] ",

@@ -179,6 +179,7 @@ def test_a_timeout_kills_its_slot_and_the_next_submission_gets_a_fresh_one(tmp_p
          "--out", str(out), "--jobs", "1", "--timeout", "20"],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert _processes_in(tmp_path) == []  # the killed slot took its fork server and worker
     slow = _results(out, "a_slowpoke")
     assert {t["extra_data"]["outcome"] for t in slow["tests"]} == {"timeout"}
     in_slot = _results(out, "carol")
@@ -190,7 +191,6 @@ def test_a_timeout_kills_its_slot_and_the_next_submission_gets_a_fresh_one(tmp_p
             for t in in_slot["tests"]] == \
         [(t["name"], t["score"], t["extra_data"]["outcome"], t["output"])
          for t in alone.results["tests"]]
-    assert _processes_in(tmp_path) == []  # the killed slot took its fork server and worker
 
 
 def test_chapter_folder_finds_nested_uploads(tmp_path):

@@ -4,7 +4,7 @@ Each submission is graded as by ``grader check … --exercises <student> --seed 
 with a memory limit on the learner's worker and a time limit on the whole submission; a
 submission that hangs, crashes or breaks the grader gets a report that says so and never stops
 the batch. The fixed seed makes the verdicts reproducible: the same submission always gets the
-same verdict. The N verdict processes ("slots", see ``Slot``) are started once and grade one
+same verdict. The N verdict processes (``grader.slot``) are started once and grade one
 submission after another; every submission's code runs in a fresh worker process of its own.
 
 Writes ``OUT/<student>/results.json`` (the contract's format, plus ``grader.log``: the terminal
@@ -23,10 +23,8 @@ import csv
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -35,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.cli import EXIT_FAILED, EXIT_OK, UsageError, _lang
+from grader.slot import Slot, kill_tree
 
 DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
 DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
@@ -117,182 +116,11 @@ def synthesized(exercises: list, outcome: str, text: str) -> dict:
     }
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (Linux /proc; empty elsewhere)."""
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{task}/children") as f:
-                    children = [int(c) for c in f.read().split()]
-            except (OSError, ValueError):
-                continue
-            found.extend(children)
-            todo.extend(children)
-    return found
-
-
-def _kill_tree(proc: subprocess.Popen, children: list[int] | None = None) -> None:
-    """Kill the verdict process and its worker (which runs in a session of its own), or the
-    ``children`` found before."""
-    children = _descendants(proc.pid) if children is None else children
-    for pid in [proc.pid, *children]:
-        try:
-            os.killpg(pid, signal.SIGKILL)  # each is a group leader (start_new_session)
-        except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-    # SIGKILL is delivered asynchronously: wait (briefly) until every one has really gone, so
-    # that a timed-out submission leaves nothing running behind the next one.
-    deadline = time.monotonic() + 5
-    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a zombie holds nothing but its exit status)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[-1].split()[0]
-    except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return not os.path.isdir("/proc")  # no /proc: assume alive only where we cannot look
-    return state != b"Z"
-
-
 def grader_env() -> dict:
     """The environment of every verdict process of a batch: plain output, fixed hashing."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("GRADER_SOLUTIONS", None)  # would not change --exercises, but keep it plain
     return env
-
-
-class Slot:
-    """A verdict process that grades submissions one after another.
-
-    Starting a verdict process means importing torch, pytest and Hypothesis (most of a second
-    or two); a slot pays that once per batch, and keeps one fork server for the learner
-    workers. Isolation is unchanged: each submission's code runs in a fresh worker forked for
-    it, the slot runs only grader code, and the slot's Hypothesis settings and seed are reset
-    for every submission. A submission that runs past the time limit gets the slot killed with
-    everything it started; the next submission starts a fresh one. The verdicts are the same as
-    with ``grader check --seed 0`` in a process of its own (tested).
-
-    Protocol: one JSON line per job on the slot's stdin (``argv`` for ``grader``, ``cwd``,
-    ``log``); one JSON line ``{"rc": N}`` back when it is done.
-    """
-
-    def __init__(self, env: dict) -> None:
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-        self.replies: queue.Queue = queue.Queue()
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.commands.grade"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env,
-            start_new_session=True, text=True, encoding="utf-8")
-        self.replies = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc, self.replies), daemon=True).start()
-
-    @staticmethod
-    def _read(proc: subprocess.Popen, replies: queue.Queue) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            try:
-                replies.put(json.loads(line))
-            except ValueError:
-                continue
-        replies.put(None)  # the slot is gone
-
-    def run(self, argv: list[str], cwd: Path, log: Path, timeout: float) -> int | None:
-        """The job's exit status (negative: killed by that signal), or None after a timeout."""
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
-        assert self.proc is not None and self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd),
-                                              "log": str(log)}) + "\n")
-            self.proc.stdin.flush()
-            reply = self.replies.get(timeout=timeout)
-        except (OSError, ValueError):
-            reply = None
-        except queue.Empty:
-            _kill_tree(self.proc)
-            self.proc = None
-            return None
-        if reply is None:  # the slot died under this job
-            proc, self.proc = self.proc, None
-            try:
-                code = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _kill_tree(proc)
-                code = -signal.SIGKILL
-            return code if code else EXIT_FAILED
-        return int(reply.get("rc", EXIT_FAILED))
-
-    def close(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        # Its fork server and workers run in sessions of their own: once the slot is gone they
-        # are nobody's children, so find them first.
-        children = _descendants(proc.pid)
-        try:
-            assert proc.stdin is not None
-            proc.stdin.close()
-            proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        _kill_tree(proc, children)
-
-
-def slot_main() -> None:
-    """The slot process (``python -m grader.commands.grade``): see ``Slot``."""
-    import contextlib
-    import traceback
-
-    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)  # stray writes to fd 1 or 2 (a C library's warning) stay off the protocol
-    os.dup2(null, 2)
-    import hypothesis  # noqa: F401  (once, before the first job)
-    import pytest  # noqa: F401
-    import torch  # noqa: F401
-
-    from grader import cli
-    from grader.client import shared_zygote
-
-    shared_zygote()
-    for line in sys.stdin:
-        job = json.loads(line)
-        os.chdir(job["cwd"])
-        with open(job["log"], "w", encoding="utf-8", errors="replace") as log, \
-                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            try:
-                rc = cli.main(job["argv"])
-            except SystemExit as exc:  # argparse
-                rc = exc.code if isinstance(exc.code, int) else EXIT_FAILED
-            except BaseException:  # noqa: BLE001  (the log says what; the batch goes on)
-                traceback.print_exc()
-                rc = EXIT_FAILED
-        proto.write(json.dumps({"rc": rc}) + "\n")
-        proto.flush()
-    os._exit(0)
 
 
 def grade_submission(folder: Path, exercises: list, targets: list[str], out: Path, *,
@@ -333,7 +161,7 @@ def grade_submission(folder: Path, exercises: list, targets: list[str], out: Pat
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                _kill_tree(proc)
+                kill_tree(proc)
                 rc = None
     seconds = time.perf_counter() - started
     if rc is None:
@@ -638,7 +466,3 @@ def print_summary(summary: dict, lang: str, out: Path) -> None:
     for item in summary["problems"]:
         con.print(f"{item['student']}: {t('grade.status.' + item['status'], lang)}")
     con.print(t("grade.written", lang, out=str(out)))
-
-
-if __name__ == "__main__":
-    slot_main()

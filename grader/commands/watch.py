@@ -8,8 +8,13 @@ collapses the several events of one save, ignores late duplicates, and, checked 
 even without events, catches saves on file systems that deliver no events at all (network
 drives, some containers and WSL mounts).
 
-Each run is ``grader check`` in a subprocess, so a learner's crash or hang never ends the watch.
-Without TARGET the watch follows the course: it grades the next exercise not yet passed.
+Each run is ``grader check`` in a verdict process of its own kind (``grader.slot``), kept
+between runs: the first run imports torch, pytest and Hypothesis, every later run starts warm.
+The learner's code runs in a fresh worker for every run, so a crash or a hang never ends the
+watch (and a run that takes more than ``RUN_TIMEOUT`` gets the slot replaced). On a terminal the
+slot writes straight to it (colours, spinner); otherwise to ``.grader/watch.log``, which is
+then printed. Without TARGET the watch follows the course: it grades the next exercise not yet
+passed.
 """
 
 from __future__ import annotations
@@ -17,12 +22,15 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+RUN_TIMEOUT = 900.0  # seconds for one whole run (each call has its own, shorter budget)
 
 # Event types that mean a file may have new content (not "opened" or "closed_no_write": the
 # grader itself opens the learner's files when it imports them).
@@ -142,6 +150,7 @@ def cmd_watch(args: Any) -> int:
     from grader.commands.list import load_state, next_exercise
     from grader.commands.reset import shown_path
     from grader.messages import t
+    from grader.slot import Slot
 
     lang = _lang(args)
     catalog = catalog_mod.load()
@@ -172,6 +181,13 @@ def cmd_watch(args: Any) -> int:
         upcoming = next_exercise(catalog, load_state(root))
         return upcoming.qualname if upcoming else "all"
 
+    slot = Slot({**os.environ})
+    slot.start()  # imports while the first run is prepared
+    terminal = _terminal()
+    log = (root / ".grader" / "watch.log") if root is not None else \
+        Path(tempfile.mkdtemp(prefix="grader-watch-")) / "watch.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+
     def regrade(run: int) -> int:
         target = current_target()
         if not args.no_clear:
@@ -179,13 +195,22 @@ def cmd_watch(args: Any) -> int:
         con.print(Text(t("watch.header", lang, target=target, run=run,
                          time=time.strftime("%H:%M:%S")), style="bold cyan"))
         sys.stdout.flush()
+        size = shutil.get_terminal_size()
+        job_env = {"COLUMNS": str(size.columns), "LINES": str(size.lines)} if terminal else {}
         try:
-            status = subprocess.call(
-                [sys.executable, "-m", "grader", "--lang", lang, "check", target, "--no-next",
-                 *extra])
+            status = slot.run(["--lang", lang, "check", target, "--no-next", *extra],
+                              Path.cwd(), terminal or log, RUN_TIMEOUT, env=job_env)
         except OSError as exc:
             status = -1
             con.print(Text(str(exc), style="red"))
+        if not terminal:
+            try:
+                sys.stdout.write(log.read_text("utf-8", errors="replace"))
+            except OSError:
+                pass
+        if status is None:
+            status = -1
+            con.print(Text(t("watch.run_timeout", lang, seconds=RUN_TIMEOUT), style="red"))
         if status not in (0, 1):
             con.print(Text(t("watch.check_failed", lang, status=status), style="red"))
         elif follow and status == 0:
@@ -212,9 +237,20 @@ def cmd_watch(args: Any) -> int:
         con.print(Text(t("watch.stopped", lang)))
         return 0
     finally:
+        slot.kill()
         if observer is not None:
             observer.stop()
             observer.join(timeout=5)
+
+
+def _terminal() -> str | None:
+    """The terminal device this process writes to (the slot writes there itself), or None."""
+    try:
+        if sys.stdout.isatty():
+            return os.ttyname(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
 
 
 def register(subparsers: Any) -> None:
