@@ -67,11 +67,26 @@ def tensors(shape: tuple[int, ...]) -> st.SearchStrategy:
     return arrays(shape)
 
 
+def once(factory: Any) -> Any:
+    """Build a strategy once per distinct arguments (which must be hashable). Composite
+    strategies and helpers called inside other draws would otherwise make new strategy objects
+    for every example, and Hypothesis validates and analyses each new one."""
+    return functools.cache(factory)
+
+
+@once
 @st.composite
 def shapes(draw: Any, ndim: int, min_side: int = 1, max_side: int = MAX_SIDE) -> tuple[int, ...]:
     return tuple(draw(st.integers(min_side, max_side)) for _ in range(ndim))
 
 
+@once
+def up_to(side: int) -> st.SearchStrategy:
+    """A size from 1 to ``side``, with ``side`` itself often (a window as large as the input)."""
+    return st.one_of(st.integers(1, side), st.just(side))
+
+
+@once
 @st.composite
 def input_and_kernel(draw: Any, ndim: int = 2, max_side: int = MAX_SIDE,
                      lead: tuple[int, ...] = (), kernel_lead: tuple[int, ...] | None = None
@@ -96,6 +111,7 @@ def place(x: Any, device: str) -> Any:
     return x.to(device) if isinstance(x, torch.Tensor) else x
 
 
+@once
 def int_or_pair(elements: st.SearchStrategy) -> st.SearchStrategy:
     """A size argument as PyTorch takes it: one int for both axes, or an (h, w) tuple."""
     return st.one_of(elements, st.tuples(elements, elements))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from grader.checks import budget
 from grader.compare import Mistake, expect_equal, expect_tensor, plain_equal
 from grader.outcomes import Mismatch
-from grader.strategies import arrays, as_pair, int_or_pair, place, shapes
+from grader.strategies import arrays, as_pair, int_or_pair, once, place, shapes, up_to
 from grader.wire import ModuleSpec
 
 CHAPTER = "chapter20"
@@ -157,6 +157,7 @@ def test_conv_output_shape_book_examples(learner):
     check_shape(learner, 8, 3)  # no padding, no stride: 6 x 6
 
 
+@once
 @st.composite
 def conv_configs(draw: Any, max_input: int = 40, max_padding: int = 5, max_stride: int = 8
                  ) -> tuple[Any, Any, Any, Any]:
@@ -166,13 +167,10 @@ def conv_configs(draw: Any, max_input: int = 40, max_padding: int = 5, max_strid
     p = draw(int_or_pair(st.integers(0, max_padding)))
     room = [a + 2 * b for a, b in zip(as_pair(n), as_pair(p), strict=True)]
 
-    def upto(r: int) -> st.SearchStrategy:
-        return st.one_of(st.integers(1, r), st.just(r))
-
     if draw(st.booleans()):
-        k = draw(upto(min(room)))
+        k = draw(up_to(min(room)))
     else:
-        k = (draw(upto(room[0])), draw(upto(room[1])))
+        k = (draw(up_to(room[0])), draw(up_to(room[1])))
     s = draw(int_or_pair(st.integers(1, max_stride)))
     return n, k, p, s
 
@@ -398,6 +396,11 @@ def test_corr2d_strided_book_examples(learner):
     check_strided(learner, X, K, 0, 1, style="keywords")  # no padding, no stride
 
 
+@once
+def _kernel_side(room: int) -> st.SearchStrategy:
+    return st.one_of(st.integers(1, min(room, 5)), st.just(room))
+
+
 @st.composite
 def strided_problems(draw: Any) -> tuple:
     padding = draw(int_or_pair(st.integers(0, 2)))
@@ -406,7 +409,7 @@ def strided_problems(draw: Any) -> tuple:
     p_h, p_w = as_pair(padding)
     room = (n[0] + 2 * p_h, n[1] + 2 * p_w)
     # Kernels up to 5, or exactly as large as the padded input.
-    k = tuple(draw(st.one_of(st.integers(1, min(r, 5)), st.just(r))) for r in room)
+    k = tuple(draw(_kernel_side(r)) for r in room)
     return draw(arrays(n)), draw(arrays(k)), padding, stride
 
 

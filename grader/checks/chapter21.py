@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from grader.checks import budget
 from grader.compare import Mistake, expect_equal, expect_tensor
-from grader.strategies import arrays, input_and_kernel, place
+from grader.strategies import arrays, input_and_kernel, once, place
 
 CHAPTER = "chapter21"
 
@@ -105,12 +105,18 @@ def abs_scale(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return ref_multi(X.abs(), K.abs())
 
 
+@once
+def _out_channels(c_i: int, most: int) -> st.SearchStrategy:
+    """As many output channels as input channels (often), or any number up to ``most``."""
+    return st.one_of(st.just(c_i), st.integers(1, most))
+
+
 @st.composite
 def channel_problems(draw: Any, max_channels: int = 4, out_channels: bool = True,
                      max_side: int = 5, one_by_one: bool = False) -> tuple:
     """X (c_i, h, w) and K ((c_o,) c_i, k_h, k_w), c_i and c_o from 1 to ``max_channels``."""
     c_i = draw(st.integers(1, max_channels))
-    c_o = draw(st.one_of(st.just(c_i), st.integers(1, max_channels)))
+    c_o = draw(_out_channels(c_i, max_channels))
     lead = (c_o, c_i) if out_channels else (c_i,)
     if one_by_one:
         X = draw(arrays((c_i,) + tuple(draw(st.integers(1, max_side)) for _ in range(2))))

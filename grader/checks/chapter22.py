@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from grader.checks import budget
 from grader.compare import Mistake, expect_tensor
-from grader.strategies import arrays, as_pair, int_or_pair, place, shapes
+from grader.strategies import arrays, as_pair, int_or_pair, once, place, shapes, up_to
 
 CHAPTER = "chapter22"
 
@@ -110,10 +110,11 @@ def test_pool2d_book_examples(learner):
 @st.composite
 def pool2d_problems(draw: Any) -> tuple:
     n = draw(shapes(2))
-    pool_size = tuple(draw(st.one_of(st.integers(1, side), st.just(side))) for side in n)
+    pool_size = tuple(draw(up_to(side)) for side in n)
     return draw(signed_arrays(n)), pool_size, draw(st.sampled_from([None, "max", "avg"]))
 
 
+@once
 def signed_arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
     """Any values, or all negative ones (where a zero border would win a max)."""
     return st.one_of(arrays(shape), arrays(shape).map(lambda t: -t.abs() - 0.5))
@@ -223,17 +224,27 @@ def fixed_cases(device: str) -> list[tuple]:
     return [(place(X, device), k, s, p) for X, k, s, p in cases]
 
 
+@once
+def _paddings(k: tuple[int, int]) -> st.SearchStrategy:
+    """Padding PyTorch's pooling accepts for window ``k``: at most half the window."""
+    return st.one_of(st.just(0), st.integers(0, min(k) // 2),
+                     st.tuples(st.integers(0, k[0] // 2), st.integers(0, k[1] // 2)))
+
+
+STRIDES = st.one_of(st.none(), int_or_pair(st.integers(1, 4)))
+LEADS = st.one_of(shapes(1, max_side=3), shapes(2, max_side=2))  # (C,) or (N, C)
+
+
 @st.composite
 def pooling_problems(draw: Any) -> tuple:
     """(X, pool_size, stride, padding, style) that PyTorch's pooling accepts."""
     kernel = draw(int_or_pair(st.integers(1, 4)))
     k = as_pair(kernel)
-    padding = draw(st.one_of(st.just(0), st.integers(0, min(k) // 2),
-                             st.tuples(st.integers(0, k[0] // 2), st.integers(0, k[1] // 2))))
-    stride = draw(st.one_of(st.none(), int_or_pair(st.integers(1, 4))))
+    padding = draw(_paddings(k))
+    stride = draw(STRIDES)
     p = as_pair(padding)
     hw = tuple(draw(st.integers(max(1, k_a - 2 * p_a), 7)) for k_a, p_a in zip(k, p, strict=True))
-    lead = draw(st.one_of(shapes(1, max_side=3), shapes(2, max_side=2)))
+    lead = draw(LEADS)
     X = draw(signed_arrays(lead + hw))
     return X, kernel, stride, padding, draw(st.sampled_from(["positional", "keywords"]))
 
