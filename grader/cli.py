@@ -158,7 +158,7 @@ def cmd_check(args: Any) -> int:
         worker.close()
     lang = _lang(args)
     learner_mode = root is not None and not solutions_mode(args) and not args.exercises
-    state = _save_state(root, run) if learner_mode else None
+    state = _save_state(root, run, folder) if learner_mode else None
     next_name = None
     if state is not None and not args.no_next:
         # The first exercise here that did not pass; when all did, the next in the course.
@@ -177,20 +177,29 @@ def cmd_check(args: Any) -> int:
     return EXIT_OK if all(r.outcome == "passed" for r in run.results) else EXIT_FAILED
 
 
-def _save_state(root: Path, run: Any) -> dict:
-    """Remember each exercise's last outcome under .grader/ (for ``grader list``); return the
-    whole state."""
+def _save_state(root: Path, run: Any, folder: Path | None = None) -> dict:
+    """Remember each exercise's last outcome under .grader/ (for ``grader list``), and under
+    ``"_files"`` a fingerprint of the chapter file it was graded from (so ``list`` can say a
+    result is older than the file); return the whole state."""
     import json
 
+    from grader import catalog as catalog_mod
     from grader import report
+    from grader.commands.list import file_fingerprint
 
     path = root / ".grader" / "last.json"
     try:
         state = json.loads(path.read_text("utf-8")) if path.exists() else {}
     except (OSError, ValueError):
         state = {}
+    files = state.get("_files") if isinstance(state.get("_files"), dict) else {}
+    catalog = catalog_mod.load()
     for r in run.results:
         state[r.qualname] = r.outcome
+        if folder is not None:
+            files[r.qualname] = file_fingerprint(
+                folder / catalog.chapter(r.exercise.chapter).filename)
+    state["_files"] = files
     try:
         report.write_json(path, state)
         gitignore = root / ".grader" / ".gitignore"

@@ -375,6 +375,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "第 {number} 章 — {title}（已通过 {passed}/{total}）"),
     "list.unchecked": ("not checked", "未检查"),
     "list.next_marker": ("← next", "← 下一题"),
+    "list.stale": ("(file edited since)", "（之后文件已修改）"),
     "list.summary": ("{passed}/{total} exercises passed, {score:g}/{max_score:g} points",
                      "{passed}/{total} 道练习通过，得分 {score:g}/{max_score:g}"),
     "list.next": ("Next: {name}. `grader check {name}` grades it, `grader hint {name}` gives a "

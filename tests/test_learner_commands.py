@@ -153,6 +153,19 @@ def test_list_when_everything_passed_and_with_a_damaged_state(project: Path) -> 
     assert proc.returncode == 0 and "Next: chapter19.corr2d" in proc.stdout
 
 
+def test_list_says_when_a_file_changed_after_its_result(project: Path) -> None:
+    path = edit(project, {"corr2d": GOOD_CORR2D})
+    assert grader(project, "check", "chapter19.corr2d").returncode == 0
+    fresh = grader(project, "list", timeout=60).stdout
+    assert "passed" in line_of(fresh, "chapter19.corr2d") and "edited" not in fresh
+    path.write_text(path.read_text("utf-8") + "\n# an edit after the check\n", "utf-8")
+    stale = grader(project, "list", timeout=60)
+    assert "(file edited since)" in line_of(stale.stdout, "chapter19.corr2d")
+    assert "edited" not in line_of(stale.stdout, "chapter20.pad2d")  # never graded
+    zh = grader(project, "list", timeout=60, LANG="zh_CN.UTF-8").stdout
+    assert "（之后文件已修改）" in line_of(zh, "chapter19.corr2d")
+
+
 def test_hint_for_the_next_exercise_an_exercise_and_a_chapter(project: Path) -> None:
     write_state(project, {"chapter19.corr2d": "passed"})
     proc = grader(project, "hint", timeout=60)

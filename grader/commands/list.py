@@ -1,7 +1,8 @@
 """``grader list``: every chapter and exercise with its last outcome, points, and what is next.
 
-It reads the catalog and ``.grader/last.json`` (written by ``grader check``) and nothing else:
-no torch, no grading, so it answers at once. ``load_state`` and ``next_exercise`` are shared
+It reads the catalog, ``.grader/last.json`` (written by ``grader check``) and the chapter files
+(to mark a result "edited since" when the file changed after it was graded): no torch, no
+grading, so it answers at once. ``load_state`` and ``next_exercise`` are shared
 with ``grader hint`` and ``grader watch``.
 """
 
@@ -28,6 +29,29 @@ def load_state(root: Path | None) -> dict[str, str]:
         if isinstance(data, dict) else {}
 
 
+def file_fingerprint(path: Path) -> str:
+    """A short hash of a file's bytes ("" when it cannot be read)."""
+    import hashlib
+
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return ""
+
+
+def graded_files(root: Path | None) -> dict[str, str]:
+    """{qualname: fingerprint of the chapter file that exercise was last graded from}."""
+    if root is None:
+        return {}
+    try:
+        data = json.loads((root / ".grader" / "last.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("_files") if isinstance(data, dict) else None
+    return {k: v for k, v in files.items() if isinstance(v, str)} \
+        if isinstance(files, dict) else {}
+
+
 def next_exercise(catalog: Any, state: dict[str, str]) -> Any | None:
     """The first exercise in course order whose last outcome is not ``passed``; None when all
     have passed."""
@@ -49,6 +73,8 @@ def cmd_list(args: Any) -> int:
     catalog = catalog_mod.load()
     root = find_root()
     state = load_state(root)
+    graded_from = graded_files(root)
+    current: dict[str, str] = {}  # chapter file -> its fingerprint now
     upcoming = next_exercise(catalog, state)
     con = report.console()
     name_width = max(len(ex.qualname) for ex in catalog.exercises())
@@ -75,6 +101,12 @@ def cmd_list(args: Any) -> int:
             line.append(ex.qualname.ljust(name_width + 2))
             line.append(report.pad(labels[outcome], outcome_width + 2), style=style)
             line.append(f"{earned:g}/{ex.points:g}")
+            if ex.qualname in graded_from and root is not None:
+                if chapter.filename not in current:
+                    current[chapter.filename] = file_fingerprint(
+                        root / "exercises" / chapter.filename)
+                if graded_from[ex.qualname] != current[chapter.filename]:
+                    line.append("  " + t("list.stale", lang), style="yellow")
             if ex is upcoming:
                 line.append("  " + t("list.next_marker", lang), style="bold cyan")
             con.print(line)
