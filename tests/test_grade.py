@@ -214,3 +214,11 @@ def test_usage_errors(tmp_path, capsys):
     assert cli.main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--jobs", "0"]) == 2
     err = capsys.readouterr().err
     assert "no subfolders" in err and "chapter99" in err
+    # in Chinese too (instructors read the Chinese edition as well)
+    out = str(tmp_path / "o")
+    assert cli.main(["--lang", "zh", "grade", str(tmp_path), "--out", out, "--jobs", "0"]) == 2
+    assert cli.main(["--lang", "zh", "grade", str(tmp_path), "chapter99", "--out", out]) == 2
+    assert cli.main(["--lang", "zh", "gradescope", "--out", "bundle.tar"]) == 2
+    err = capsys.readouterr().err
+    assert "--jobs 必须至少为 1" in err and "Gradescope 需要 .zip 文件" in err
+    assert "chapter99" in err and "no such" not in err.lower()

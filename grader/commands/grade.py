@@ -220,24 +220,28 @@ def cmd_grade(args: Any) -> int:
     try:
         exercises = catalog.resolve(args.targets)
     except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     submissions = Path(args.submissions).expanduser().resolve()
     if not submissions.is_dir():
-        raise UsageError(f"{args.submissions}: no such folder")
+        raise UsageError(f"{args.submissions}: no such folder",
+                         f"{args.submissions}：文件夹不存在")
     if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
+        raise UsageError("--jobs must be at least 1", "--jobs 必须至少为 1")
     if args.timeout <= 0:
-        raise UsageError("--timeout must be positive")
+        raise UsageError("--timeout must be positive", "--timeout 必须为正数")
     if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
+        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
+                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
     out = Path(args.out).expanduser().resolve()
     folders = students(submissions, out)
     if not folders:
         raise UsageError(f"{args.submissions} has no subfolders: put each student's chapter "
-                         "files in a folder of their own (SUBMISSIONS/<student>/)")
+                         "files in a folder of their own (SUBMISSIONS/<student>/)",
+                         f"{args.submissions} 中没有子文件夹：请把每个学生的章节文件放在各自的"
+                         "文件夹中（SUBMISSIONS/<学生>/）")
     names = [f.name for f in folders]
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder")
+        raise UsageError(f"--out {args.out}: not a folder", f"--out {args.out}：不是文件夹")
     out.mkdir(parents=True, exist_ok=True)
 
     graded = _grade_all(folders, exercises, args, out, lang)

@@ -55,7 +55,9 @@ def package_sources() -> tuple[Path, Path]:
     project = package.parent
     if not (project / "pyproject.toml").is_file():
         raise UsageError(f"{project} has no pyproject.toml: build the bundle from a source "
-                         "checkout of convgrade (pip install -e .)")
+                         "checkout of convgrade (pip install -e .)",
+                         f"{project} 中没有 pyproject.toml：请在 convgrade 的源码检出中构建"
+                         "（pip install -e .）")
     return package, project
 
 
@@ -108,12 +110,13 @@ def cmd_gradescope(args: Any) -> int:
     try:
         exercises = catalog_mod.load().resolve(args.targets)
     except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     if args.timeout <= 0:
-        raise UsageError("--timeout must be positive")
+        raise UsageError("--timeout must be positive", "--timeout 必须为正数")
     out = Path(args.out).expanduser().resolve()
     if out.suffix != ".zip":
-        raise UsageError(f"--out {args.out}: Gradescope expects a .zip file")
+        raise UsageError(f"--out {args.out}: Gradescope expects a .zip file",
+                         f"--out {args.out}：Gradescope 需要 .zip 文件")
     files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
                          args.torch_index_url)
     write_zip(out, files)

@@ -146,14 +146,17 @@ def cmd_release(args: Any) -> int:
 
     lang = _lang(args)
     if args.check and args.force:
-        raise UsageError("--check writes nothing: it cannot be combined with --force")
+        raise UsageError("--check writes nothing: it cannot be combined with --force",
+                         "--check 不写入任何文件：不能与 --force 同时使用")
     root = find_root()
     if root is None or not (root / "solutions").is_dir():
         raise UsageError("no solutions/ folder here or in any parent folder: run "
-                         "`grader release` inside the instructor's project")
+                         "`grader release` inside the instructor's project",
+                         "当前文件夹及其上级文件夹中都没有 solutions/：请在教师的项目中运行 "
+                         "`grader release`")
     out = Path(args.out).expanduser().resolve() if args.out else root / "exercises"
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder")
+        raise UsageError(f"--out {args.out}: not a folder", f"--out {args.out}：不是文件夹")
     stubs, notes, errors = generate(root, out, lang)
     for note in notes:
         print(note)

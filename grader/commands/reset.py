@@ -143,7 +143,7 @@ def cmd_reset(args: Any) -> int:
     try:
         exercises = catalog.resolve([target])
     except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     root = find_root()
     if root is None or not (root / "exercises").is_dir():
         raise UsageError(t("reset.no_project", lang))

@@ -77,7 +77,7 @@ def cmd_solution(args: Any) -> int:
     try:
         exercises = catalog.resolve([args.target])
     except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     if "." not in args.target or len(exercises) != 1:
         raise UsageError(t("solution.one_exercise", lang, example=exercises[0].qualname
                            if exercises else "chapter19.corr2d"))

@@ -158,7 +158,7 @@ def cmd_watch(args: Any) -> int:
         try:
             catalog.resolve([args.target])
         except catalog_mod.TargetError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     if args.debounce < 0 or (args.max_runs is not None and args.max_runs < 1):
         raise UsageError("--debounce must be >= 0 and --max-runs >= 1",
                          "--debounce 必须 >= 0，--max-runs 必须 >= 1")
