@@ -115,9 +115,7 @@ def cmd_check(args: Any) -> int:
     except catalog_mod.TargetError as exc:
         raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     folder, root = graded_folder(args)
-    if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
-                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
+    check_device_name(args)
     if args.thorough:
         os.environ["GRADER_THOROUGH_FACTOR"] = "10"
     # Start the fork server first: it imports torch while this process does too; the
@@ -130,16 +128,7 @@ def cmd_check(args: Any) -> int:
     worker.preload = catalog.preload(exercises)
     worker.start_soon()
     try:
-        import torch
-
-        device = args.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        elif device == "cuda" and not torch.cuda.is_available():
-            raise UsageError("--device cuda: CUDA is not available on this machine "
-                             "(use --device cpu or auto)",
-                             "--device cuda：这台机器上没有可用的 CUDA"
-                             "（请使用 --device cpu 或 auto）")
+        device = resolve_device(args)
         from grader import report, runner
 
         database = None
@@ -168,13 +157,41 @@ def cmd_check(args: Any) -> int:
         upcoming = next_exercise(catalog, state)
         next_name = failing[0] if failing else (upcoming.qualname if upcoming else None)
     report.print_run(run, lang, next_name=next_name)
+    write_reports(args, run, lang)
+    return EXIT_OK if all(r.outcome == "passed" for r in run.results) else EXIT_FAILED
+
+
+def check_device_name(args: Any) -> None:
+    if args.device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
+                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
+
+
+def resolve_device(args: Any) -> str:
+    """``--device`` as the checks use it: auto becomes cuda or cpu (imports torch)."""
+    import torch
+
+    check_device_name(args)
+    if args.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: CUDA is not available on this machine "
+                         "(use --device cpu or auto)",
+                         "--device cuda：这台机器上没有可用的 CUDA"
+                         "（请使用 --device cpu 或 auto）")
+    return args.device
+
+
+def write_reports(args: Any, run: Any, lang: str) -> None:
+    """``--report`` (results.json) and ``--junit``, when asked for."""
+    from grader import report
+
     if args.report:
         report.write_json(args.report, report.results_json(run, lang))
-    if args.junit:
+    if getattr(args, "junit", None):
         from grader import junit
 
         junit.write(args.junit, [(None, report.results_json(run, lang))])
-    return EXIT_OK if all(r.outcome == "passed" for r in run.results) else EXIT_FAILED
 
 
 def _save_state(root: Path, run: Any, folder: Path | None = None) -> dict:

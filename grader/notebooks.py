@@ -520,19 +520,12 @@ def cmd_check_notebook(args: Any) -> int:
     try:
         exercises = catalog.resolve(others or [chapter.id])
     except catalog_mod.TargetError as exc:
-        raise cli.UsageError(str(exc)) from None
+        raise cli.UsageError(str(exc), getattr(exc, "zh", None)) from None
     for ex in exercises:
         if ex.chapter != chapter.id:
             raise cli.UsageError(t("nb.other_chapter", lang, target=ex.qualname,
                                    chapter=chapter.id))
-    if args.device not in ("auto", "cpu", "cuda"):
-        raise cli.UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}")
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise cli.UsageError("--device cuda: CUDA is not available on this machine "
-                                 "(use --device cpu or auto)")
+    cli.check_device_name(args)
     solutions = cli.solutions_mode(args) or \
         bool(((nb.get("metadata") or {}).get("convgrade") or {}).get("solutions"))
     if args.exercises:
@@ -544,16 +537,16 @@ def cmd_check_notebook(args: Any) -> int:
     worker = start_worker(folder, root,
                           module_sources(chapter.module, notebook_cells(nb), strict=True),
                           cli.memory_limit(args))
+    try:
+        device = cli.resolve_device(args)  # imports torch, while the fork server does too
+    except BaseException:
+        worker.close()
+        raise
     with report.progress(t("report.grading", lang, folder=path)):
-        run = grade(exercises, worker, folder=folder, device=args.device, seed=args.seed,
+        run = grade(exercises, worker, folder=folder, device=device, seed=args.seed,
                     database=database_for(root, str(path.resolve()), solutions, args.seed))
     report.print_run(run, lang)
-    if args.report:
-        report.write_json(args.report, report.results_json(run, lang))
-    if getattr(args, "junit", None):
-        from grader import junit
-
-        junit.write(args.junit, [(None, report.results_json(run, lang))])
+    cli.write_reports(args, run, lang)
     # Not remembered for ``grader list``: that state is about the chapter files.
     return 0 if all(r.outcome == "passed" for r in run.results) else 1
 
