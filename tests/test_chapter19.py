@@ -283,6 +283,18 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
         K.grad.zero_()
     return K.detach()
 """, "failed", "mean squared error"),
+    ("learn_kernel", "half the squared error (d2l's squared_loss)", """
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    K = torch.randn(kernel_size) if init is None else init.clone()
+    K.requires_grad_(True)
+    for _ in range(num_epochs):
+        loss = ((corr2d(X, K) - Y) ** 2 / 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+        K.grad.zero_()
+    return K.detach()
+""", "failed", "half the squared error"),
     ("learn_kernel", "init ignored", """
 def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
     K = torch.randn(kernel_size, requires_grad=True)

@@ -306,6 +306,11 @@ def descent_mistakes(X, Y, init, lr, epochs) -> list[Mistake]:
         Mistake(run(lambda K, g, a: (K - lr * g / n, a)) if n > 1 else None,
                 "your loss is the mean squared error; the exercise uses the sum.",
                 "你的损失是均方误差；本练习使用平方误差之和。"),
+        Mistake(run(lambda K, g, a: (K - lr * g / 2, a)),
+                "your loss is half the squared error (d2l's squared_loss divides by 2); this "
+                "exercise uses the sum of (Y_hat - Y) ** 2, as d2l's section 6.2 does.",
+                "你的损失是平方误差的一半（d2l 的 squared_loss 除以了 2）；本练习与 d2l 第 6.2 节"
+                "一样，使用 (Y_hat - Y) ** 2 之和。"),
         Mistake(init.double(), "your kernel did not move from init.",
                 "你的卷积核没有离开初始值。"),
     ]
