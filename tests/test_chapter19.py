@@ -159,6 +159,21 @@ class Conv2D(nn.Module):
     def forward(self, x):
         return corr2d(x, self.weight)
 """, "failed", "ignores the bias"),
+    ("Conv2D", "forward through .item() (no gradient reaches the weight)", """
+class Conv2D(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(kernel_size))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        h, w = self.weight.shape
+        Y = torch.zeros((x.shape[0] - h + 1, x.shape[1] - w + 1))
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] = (x[i:i + h, j:j + w] * self.weight).sum().item()
+        return Y + self.bias
+""", "failed", "cut the graph"),
     ("Conv2D", "bias is a plain tensor, not a parameter", """
 class Conv2D(nn.Module):
     def __init__(self, kernel_size):

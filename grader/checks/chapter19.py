@@ -124,6 +124,20 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
     for name, expected, scale in (
             ("weight", ref_corr(X, G), abs_scale(X, G)),
             ("bias", G.double().sum().reshape(1), G.double().abs().sum().reshape(1))):
+        if grads.get(name) is None:
+            raise Mismatch(
+                "mismatch", reason="mm.value",
+                params={"expected": f"a gradient for self.{name}",
+                        "got": "None: no gradient reached it"},
+                diagnosis=(f"your forward leaves autograd on the way from self.{name} to the "
+                           "output: .item(), float(...), .tolist(), .numpy(), torch.tensor(...) "
+                           "of computed values or .detach() cut the graph. Compute the output "
+                           "with tensor operations only.",
+                           f"你的 forward 在从 self.{name} 到输出的路径上脱离了自动求导："
+                           ".item()、float(...)、.tolist()、.numpy()、用计算结果构造 "
+                           "torch.tensor(...) 或 .detach() 都会切断计算图。请只用张量运算计算输出。"),
+                shape_why=None, call=f"Conv2D.{name}.grad after backward", inputs=inputs_g,
+                expected=None, actual=None)
         expect_tensor(grads.get(name), expected, call=f"Conv2D.{name}.grad after backward",
                       inputs=inputs_g, scale=scale,
                       shape_why=("the gradient has the parameter's shape",
