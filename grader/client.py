@@ -341,6 +341,7 @@ class Learner:
         self.last_products: dict[str, int] = {}
         self._fatal: dict[str, outcomes.Verdict] = {}
         self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
+        self._shown_inputs: list | None = None  # a probe's inputs as the learner knows them
 
     # -- what checks call ---------------------------------------------------------------------
     def call(self, *args: Any, **kwargs: Any) -> Any:
@@ -392,10 +393,14 @@ class Learner:
         return self._request("method", args, kwargs, handle=handle, method=method)
 
     def probe(self, probe: str, *args: Any, handle: wire.Handle | None = None,
-              **kwargs: Any) -> Any:
+              shown: tuple[str, list] | None = None, **kwargs: Any) -> Any:
         """Run grader code (``grader.probes.REGISTRY[probe]``) on the learner's object inside
-        the worker, e.g. to set parameters and backpropagate through the learner's module."""
-        return self._request("probe", args, kwargs, handle=handle, probe=probe)
+        the worker, e.g. to set parameters and backpropagate through the learner's module.
+
+        ``shown``: (call, [(name, value), ...]) as the learner knows it, for the messages when
+        the learner's code raises, hangs or crashes in the probe (the probe's own arguments
+        mean nothing to them)."""
+        return self._request("probe", args, kwargs, handle=handle, probe=probe, shown=shown)
 
     # -- machinery ----------------------------------------------------------------------------
     @property
@@ -406,7 +411,9 @@ class Learner:
         ex = self.exercise
         if ex.qualname in self._fatal:
             raise self._fatal[ex.qualname]
-        call = self._call_text(op, extra)
+        shown = extra.pop("shown", None)
+        call = shown[0] if shown else self._call_text(op, extra)
+        self._shown_inputs = list(shown[1]) if shown else None
         if ex.preload and not self.worker.has_preloaded(ex.preload):
             # This worker was forked before the fork server imported what this exercise's
             # code imports slowly: continue in one forked after (a fresh process, as after a
@@ -536,6 +543,8 @@ class Learner:
         return positional + list(kwargs)
 
     def _inputs(self, args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
+        if self._shown_inputs is not None:
+            return self._shown_inputs
         return list(zip(self._arg_names(args, kwargs), list(args) + list(kwargs.values()),
                         strict=True))
 

@@ -112,8 +112,10 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
     G = data.draw(arrays(tuple(ref_corr(X, K).shape)), label="grad_output")
     X, K, b, G = place((X, K, b, G), learner.device)
     handle, _ = learner.new(tuple(K.shape))
-    got = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle)
     inputs = [("x", X), ("weight", K), ("bias", b)]
+    got = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle,
+                        shown=(f"Conv2D({tuple(K.shape)})(x), then backward",
+                               inputs + [("grad_output", G)]))
     expect_tensor(got["output"], ref_corr(X, K) + b.double(), call="Conv2D.forward(x)",
                   inputs=inputs, scale=abs_scale(X, K) + b.double().abs(),
                   shape_why=VALID_SHAPE,

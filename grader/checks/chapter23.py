@@ -313,9 +313,10 @@ def test_lenet_forward_matches_reference(learner):
     if learner.device != "cpu":
         learner.probe("to_device", learner.device, handle=handle)
     sent = {name: place(w, learner.device) for (name, _), w in zip(names, weights, strict=True)}
-    got = learner.probe("forward_backward", sent, place(X, learner.device),
-                        place(G, learner.device), handle=handle)
     inputs = [("X", X), ("weights", Shown("random normal (std 0.5), the same in both nets"))]
+    got = learner.probe("forward_backward", sent, place(X, learner.device),
+                        place(G, learner.device), handle=handle,
+                        shown=("lenet()(X), then backward", inputs))
     in_order = Mistake(got["output"],
                        "the layers are right, but forward does not run them one after the "
                        "other, in order, as nn.Sequential does.",
@@ -530,7 +531,9 @@ INIT_NO_BIAS = sequential(layer("Linear", 64, 48, bias=False),
 @pytest.mark.exercise("init_weights")
 def test_init_weights_xavier_uniform_on_weights_only(learner):
     spec = initialised_net(INIT_NET, 1)
-    expect_xavier(spec, learner.probe("apply_init", spec), "net.apply(init_weights)")
+    expect_xavier(spec, learner.probe("apply_init", spec,
+                                      shown=("net.apply(init_weights)", [("net", spec)])),
+                  "net.apply(init_weights)")
 
 
 @pytest.mark.exercise("init_weights")
@@ -538,7 +541,9 @@ def test_init_weights_xavier_uniform_on_weights_only(learner):
                          ids=["without-bias", "single-linear"])
 def test_init_weights_other_modules(learner, spec):
     spec = initialised_net(spec, 2)
-    expect_xavier(spec, learner.probe("apply_init", spec), "module.apply(init_weights)")
+    expect_xavier(spec, learner.probe("apply_init", spec,
+                                      shown=("module.apply(init_weights)", [("module", spec)])),
+                  "module.apply(init_weights)")
 
 
 # -- evaluate_accuracy ----------------------------------------------------------------------------
@@ -605,7 +610,8 @@ def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwarg
                                                         kwargs.items()) + ")"
     inputs = [("net", spec), ("data_iter", batches)] + list(kwargs.items())
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
-    got = learner.probe("call_with_net", spec, batches, **kwargs, **extra)
+    got = learner.probe("call_with_net", spec, batches, **kwargs, **extra,
+                        shown=(call, inputs))
     value, training = got["value"], got["training"]
     expected = sum(c for c, _ in counts) / sum(n for _, n in counts)
     if isinstance(value, torch.Tensor):
@@ -850,6 +856,7 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
               ("lr", p.lr)] + list(kwargs.items())
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
     got = learner.probe("call_with_net", p.spec, p.train, p.test, p.epochs, p.lr, **kwargs,
+                        shown=(call, inputs),
                         **extra)
     history = history_values(got["value"], p.epochs)
     if history is None:
