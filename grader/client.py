@@ -161,7 +161,7 @@ class Worker:
                 self.proc = ForkedProcess(zygote, pid, os.fdopen(read_fd, "rb", buffering=0),
                                           preloads)
                 self.preloaded = preloads
-            except (OSError, EOFError, ValueError):
+            except (OSError, EOFError, ValueError, KeyError, TypeError):
                 os.close(read_fd)  # the zygote is gone: start a fresh interpreter instead
             finally:
                 os.close(write_fd)
@@ -191,7 +191,11 @@ class Worker:
             pass  # the zygote is gone: workers start as fresh interpreters
 
     def has_preloaded(self, modules: tuple[str, ...]) -> bool:
-        """Whether the running worker was started with ``modules`` imported (or importing)."""
+        """Whether the running worker was started with ``modules`` imported (or importing);
+        True when there is none yet (the next one is started with them)."""
+        if self._starting is not None:  # a fork in progress: look at what it gives
+            self._starting.join()
+            self._starting = None
         return self.proc is None or set(modules) <= self.preloaded
 
     def _popen(self, child: socket.socket, flags: list[str]) -> subprocess.Popen:

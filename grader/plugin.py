@@ -75,9 +75,11 @@ def classify(exc: BaseException) -> tuple[str, BaseException, str]:
 
 
 class GraderPlugin:
-    def __init__(self, learner: Learner, exercises: list[Any], seed: int | None = None) -> None:
+    def __init__(self, learner: Learner, exercises: list[Any], seed: int | None = None,
+                 database: Any = None) -> None:
         self._learner = learner
         self.seed = seed
+        self.database = database  # this run's Hypothesis example database
         self.results: dict[str, ExerciseResult] = {ex.qualname: ExerciseResult(ex)
                                                    for ex in exercises}
         self.collect_errors: list[str] = []
@@ -101,10 +103,10 @@ class GraderPlugin:
             qualname = f"{chapter}.{marker.args[0]}" if marker and chapter else None
             if qualname in self.results:
                 item.grader_exercise = qualname
-                if self.seed is not None and hasattr(item.obj, "hypothesis"):
-                    from hypothesis import seed
+                if hasattr(item.obj, "hypothesis"):
+                    from grader.checks import configure_test
 
-                    seed(self.seed)(item.obj)
+                    configure_test(item.obj, self.seed, self.database)
                 keep.append(item)
             else:
                 drop.append(item)

@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader import catalog as catalog_mod
 from grader.client import Learner, Worker
@@ -38,7 +39,7 @@ class RunResult:
     internal_errors: list[str] = field(default_factory=list)
 
 
-def configure_hypothesis(database: Path | None) -> None:
+def configure_hypothesis(database: Path | None) -> Any:
     from hypothesis import HealthCheck, Phase, Verbosity, settings
     from hypothesis.database import DirectoryBasedExampleDatabase, InMemoryExampleDatabase
 
@@ -49,6 +50,7 @@ def configure_hypothesis(database: Path | None) -> None:
         print_blob=False, verbosity=Verbosity.quiet,
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink))
     settings.load_profile("grader")
+    return db
 
 
 def run(job: Job, worker: Worker | None = None) -> RunResult:
@@ -60,7 +62,7 @@ def run(job: Job, worker: Worker | None = None) -> RunResult:
     # (on a busy 2-core machine, 10 ms for a 6x6 convolution instead of 3 µs).
     torch.set_num_threads(1)
     catalog = catalog_mod.load()
-    configure_hypothesis(job.database)
+    db = configure_hypothesis(job.database)
     own_worker = worker is None
     if worker is None:
         worker = Worker(job.folder, forbidden_dir=job.forbidden_dir, sources=job.sources,
@@ -68,7 +70,7 @@ def run(job: Job, worker: Worker | None = None) -> RunResult:
                            else {"memory_limit_mb": job.memory_limit_mb}))
     worker.preload = catalog.preload(job.exercises)
     learner = Learner(worker, catalog, device=job.device)
-    plugin = GraderPlugin(learner, job.exercises, seed=job.seed)
+    plugin = GraderPlugin(learner, job.exercises, seed=job.seed, database=db)
     chapters = list(dict.fromkeys(ex.chapter for ex in job.exercises))
     files = [_module_file(catalog.chapter(ch).check) for ch in chapters]
     checks_dir = str(Path(files[0]).parent) if files else "."

@@ -6,12 +6,16 @@ server for learner workers, then runs ``grader`` commands one after another, eac
 for a class; ``grader watch`` keeps one, so every check after the first starts warm.
 
 Isolation is the same as a process per command: each command's learner code runs in a fresh worker
-forked for it, the slot runs grader code only, and Hypothesis' settings and seed are set anew
-for every run. A command that runs past its time limit gets the slot killed with everything it
-started; the next command starts a fresh one.
+forked for it, and the slot runs grader code only. What a run could leave behind is reset: every
+property's seed, example database and example budget (``--thorough``) are set from the run's
+own options (``grader.checks.configure_test``), and the environment is restored after each job.
+A command that runs past its time limit gets the slot killed with everything it started; the
+next command starts a fresh one. SIGTERM ends the current job as Ctrl-C would (its worker is
+closed), then the slot.
 
-Protocol: one JSON line per job on the slot's stdin (``argv``, ``cwd``, ``log``); one JSON line
-``{"rc": N}`` back on its stdout when the job is done.
+Protocol: one JSON line per job on the slot's stdin (``argv``, ``cwd``, ``log``, ``env``); one
+JSON line ``{"rc": N}`` back on its stdout when the job is done. The slot's stderr goes to a file
+the parent appends to the job's log if the slot dies.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 EXIT_FAILED = 1  # as grader.cli (not imported here: the slot imports it after torch)
 
@@ -54,6 +59,8 @@ def kill_tree(proc: subprocess.Popen, children: list[int] | None = None) -> None
     ``children`` found before."""
     children = descendants(proc.pid) if children is None else children
     for pid in [proc.pid, *children]:
+        if pid != proc.pid and not running(pid):
+            continue  # gone already (and its number may be someone else's by now)
         try:
             os.killpg(pid, signal.SIGKILL)  # each is a group leader (start_new_session)
         except (ProcessLookupError, PermissionError):
@@ -94,11 +101,15 @@ class Slot:
         self.env = env
         self.proc: subprocess.Popen | None = None
         self.replies: queue.Queue = queue.Queue()
+        self.stderr: Any = None  # the slot's own stderr: what it said if it dies
 
     def start(self) -> None:
+        import tempfile
+
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.slot"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env,
+            stdout=subprocess.PIPE, stderr=self.stderr, env=self.env,
             start_new_session=True, text=True, encoding="utf-8")
         self.replies = queue.Queue()
         threading.Thread(target=self._read, args=(self.proc, self.replies), daemon=True).start()
@@ -120,33 +131,55 @@ class Slot:
         job's exit status (negative: killed by that signal), or None after a timeout."""
         if self.proc is None or self.proc.poll() is not None:
             self.start()
-        assert self.proc is not None and self.proc.stdin is not None
+        proc = self.proc  # kill() from another thread may set self.proc to None meanwhile
+        assert proc is not None and proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd), "log": str(log),
-                                              "env": env or {}}) + "\n")
-            self.proc.stdin.flush()
+            proc.stdin.write(json.dumps({"argv": argv, "cwd": str(cwd), "log": str(log),
+                                         "env": env or {}}) + "\n")
+            proc.stdin.flush()
             reply = self.replies.get(timeout=timeout)
         except (OSError, ValueError):
             reply = None
         except queue.Empty:
-            kill_tree(self.proc)
+            kill_tree(proc)
             self.proc = None
             return None
         if reply is None:  # the slot died under this job
-            proc, self.proc = self.proc, None
+            self.proc = None
             try:
                 code = proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 kill_tree(proc)
                 code = -signal.SIGKILL
+            self._append_stderr(log)
             return code if code else EXIT_FAILED
         return int(reply.get("rc", EXIT_FAILED))
 
-    def kill(self) -> None:
-        """Stop the slot now, whatever it is doing (Ctrl-C in ``grader watch``)."""
+    def _append_stderr(self, log: Path | str) -> None:
+        """Add the end of what the dead slot wrote to stderr to the job's log (a file)."""
+        try:
+            self.stderr.seek(0)
+            tail = self.stderr.read()[-3000:].decode("utf-8", "replace").strip()
+            if tail and Path(log).is_file():
+                with open(log, "a", encoding="utf-8") as f:
+                    f.write("\n" + tail + "\n")
+        except (OSError, AttributeError, ValueError):
+            pass
+
+    def kill(self, grace: float = 2.0) -> None:
+        """Stop the slot now, whatever it is doing (Ctrl-C in ``grader watch``): SIGTERM first,
+        which the slot turns into a KeyboardInterrupt of its job (the job closes its worker
+        and its spinner), then, after ``grace`` seconds, SIGKILL for everything it started."""
         proc, self.proc = self.proc, None
-        if proc is not None:
-            kill_tree(proc)
+        if proc is None:
+            return
+        children = descendants(proc.pid)
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=grace)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        kill_tree(proc, children)
 
     def close(self) -> None:
         proc, self.proc = self.proc, None
@@ -166,13 +199,11 @@ class Slot:
 
 def slot_main() -> None:
     """The slot process's main loop."""
-    import contextlib
-    import traceback
 
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)  # stray writes to fd 1 or 2 (a C library's warning) stay off the protocol
-    os.dup2(null, 2)
+    os.dup2(null, 1)  # stray writes to fd 1 (a C library's) stay off the protocol; fd 2 is
+    # the parent's record of this slot (Slot.stderr), read if the slot dies
     from grader.client import shared_zygote
 
     shared_zygote()  # the fork server imports torch while this process does too
@@ -181,22 +212,50 @@ def slot_main() -> None:
     import torch  # noqa: F401
 
     from grader import cli
+
+    stopping = []
+
+    def on_term(signum: int, frame: Any) -> None:  # Slot.kill: end the job as Ctrl-C would
+        stopping.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        _serve(proto, cli, stopping)
+    except KeyboardInterrupt:  # SIGTERM between jobs
+        pass
+    os._exit(0)
+
+
+def _serve(proto: Any, cli: Any, stopping: list) -> None:
+    import contextlib
+    import traceback
+
     for line in sys.stdin:
         job = json.loads(line)
-        os.chdir(job["cwd"])
-        os.environ.update(job.get("env", {}))
-        with open(job["log"], "w", encoding="utf-8", errors="replace") as log, \
-                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            try:
-                rc = cli.main(job["argv"])
-            except SystemExit as exc:  # argparse
-                rc = exc.code if isinstance(exc.code, int) else EXIT_FAILED
-            except BaseException:  # noqa: BLE001  (the log says what; the batch goes on)
-                traceback.print_exc()
-                rc = EXIT_FAILED
+        environ = dict(os.environ)
+        rc = EXIT_FAILED
+        try:
+            with open(job["log"], "w", encoding="utf-8", errors="replace") as log, \
+                    contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                try:
+                    os.chdir(job["cwd"])
+                    os.environ.update(job.get("env", {}))
+                    rc = cli.main(job["argv"])
+                except SystemExit as exc:  # argparse
+                    rc = exc.code if isinstance(exc.code, int) else EXIT_FAILED
+                except BaseException:  # noqa: BLE001  (the log says what; the batch goes on)
+                    traceback.print_exc()
+                    rc = EXIT_FAILED
+        except OSError:  # the log cannot be written: the job still gets an answer
+            traceback.print_exc()
+        finally:
+            os.environ.clear()  # every job starts from the slot's own environment
+            os.environ.update(environ)
+        if stopping:
+            break
         proto.write(json.dumps({"rc": rc}) + "\n")
         proto.flush()
-    os._exit(0)
 
 
 if __name__ == "__main__":

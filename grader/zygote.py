@@ -126,25 +126,54 @@ class Zygote:
         self.ready = False
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.sock is not None and self.proc is not None and self.proc.poll() is None
 
     def _ask(self, req: dict, fds: list[int] = (), timeout: float = 180.0) -> dict:
-        assert self.sock is not None
         with self.lock:
-            if not self.ready:
-                self.sock.settimeout(timeout)
-                if pickle.loads(self.sock.recv(1 << 16)).get("status") != "ready":
-                    raise OSError("zygote did not start")
-                self.ready = True
-            self.sock.settimeout(timeout if req.get("op") == "preload" else 30.0)
-            if req.get("op") == "preload":
-                self.preloads = self.preloads | set(req["modules"])
-            preloads = self.preloads
-            socket.send_fds(self.sock, [pickle.dumps(req)], list(fds))
-            raw = self.sock.recv(1 << 16)
-        if not raw:
-            raise OSError("zygote closed")
-        return {**pickle.loads(raw), "preloads": preloads}
+            if self.sock is None:
+                raise OSError("zygote closed")
+            try:
+                if not self.ready:
+                    self.sock.settimeout(timeout)
+                    if pickle.loads(self.sock.recv(1 << 16)).get("status") != "ready":
+                        raise OSError("zygote did not start")
+                    self.ready = True
+                self.sock.settimeout(timeout if req.get("op") == "preload" else 30.0)
+                if req.get("op") == "preload":
+                    self.preloads = self.preloads | set(req["modules"])
+                preloads = self.preloads
+                socket.send_fds(self.sock, [pickle.dumps(req)], list(fds))
+                raw = self.sock.recv(1 << 16)
+                if not raw:
+                    raise OSError("zygote closed")
+                reply = pickle.loads(raw)
+                if not isinstance(reply, dict) or "error" in reply:
+                    raise OSError(f"zygote replied {reply!r}")
+            except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+                # A reply that came late, or not at all, would be read as the answer to the
+                # next request (a spawn handed an old pid): this zygote is done for.
+                self._abandon()
+                raise OSError("zygote stopped answering") from None
+        return {**reply, "preloads": preloads}
+
+    def _abandon(self) -> None:
+        """Close the socket and kill the process; ``alive()`` is False from now on and
+        workers start as fresh interpreters (or from a new shared zygote)."""
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        self.sock = None
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
 
     def spawn(self, conn_fd: int, out_fd: int, folder: str, flags: list[str],
               memory_limit_mb: int | None) -> tuple[int, frozenset[str]]:

@@ -78,3 +78,24 @@ def test_a_worker_that_died_between_calls_is_replaced_quietly(tmp_path):
         assert _has(worker, "sys") is True
     finally:
         worker.close()
+
+
+def test_a_zygote_that_missed_a_reply_is_abandoned_not_misread(tmp_path):
+    """A reply that comes after its request timed out would answer the next request (a spawn
+    handed an old pid): the zygote is dropped instead, and workers start without it."""
+    (tmp_path / "probe.py").write_text(PROBE, "utf-8")
+    zygote = Zygote()
+    zygote.start()
+    try:
+        assert zygote._ask({"op": "poll", "pid": os.getpid()})["code"] is None  # ready
+        try:
+            zygote._ask({"op": "preload", "modules": ["torch._dynamo"]}, timeout=0.01)
+        except OSError:
+            pass
+        assert not zygote.alive()
+        worker = Worker(tmp_path, zygote=zygote)
+        assert _has(worker, "sys") is True  # a fresh interpreter, not a confused fork
+        assert worker.request({"op": "ping"}, 30)["value"] == worker.proc.pid
+        worker.close()
+    finally:
+        zygote.close()

@@ -296,7 +296,8 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
                  seconds=g.seconds)
 
     tty = sys.stdout.isatty()
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=args.jobs)
+    try:
         futures = [pool.submit(one, f) for f in folders]
         if tty:
             from rich.progress import (
@@ -322,6 +323,12 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
                 g = future.result()
                 graded.append(g)
                 print(line(g), flush=True)
+    except BaseException:  # Ctrl-C: no new submission starts, the running ones are stopped
+        pool.shutdown(wait=False, cancel_futures=True)
+        for slot in every:
+            slot.kill()
+        raise
+    pool.shutdown()
     for slot in every:
         slot.close()
     return graded

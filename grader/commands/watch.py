@@ -238,6 +238,9 @@ def cmd_watch(args: Any) -> int:
         return 0
     finally:
         slot.kill()
+        if terminal:
+            sys.stdout.write("\x1b[?25h")  # the cursor, in case a spinner was cut off
+            sys.stdout.flush()
         if observer is not None:
             observer.stop()
             observer.join(timeout=5)
