@@ -39,7 +39,7 @@ def _floats(raw: bytes, shape: tuple[int, ...]) -> np.ndarray:
 @functools.cache
 def _arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
     """float32 tensors of ``shape``: integer-valued in [-4, 4], or multiples of 1/256 in
-    [-10, 10]; for two or more axes, sometimes in a transposed memory layout.
+    [-10, 10]; for two or more axes, sometimes in another memory layout (``_relayout``).
 
     Every element comes from one ``st.binary`` draw (a byte, or two, per element) instead of a
     draw per element: four times cheaper to generate, and Hypothesis still shrinks it element by
@@ -50,10 +50,22 @@ def _arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
     values = st.one_of(ints, floats).map(torch.from_numpy)
     if len(shape) < 2:
         return values
-    # Sometimes the same values in a transposed memory layout (minitorch's non-contiguous
-    # strides): code that assumes a contiguous input (view, as_strided from the shape) shows.
-    return st.tuples(values, st.booleans()).map(
-        lambda vt: vt[0].transpose(-1, -2).contiguous().transpose(-1, -2) if vt[1] else vt[0])
+    # Sometimes the same values in another memory layout (minitorch's non-contiguous strides):
+    # the last two axes transposed, or, with three axes or more, every axis in reverse order
+    # (channels and batch too: as_strided with N/C strides computed from the shape shows).
+    layouts = st.integers(0, 2 if len(shape) >= 3 else 1)
+    return st.tuples(values, layouts).map(lambda vl: _relayout(*vl))
+
+
+def _relayout(t: torch.Tensor, layout: int) -> torch.Tensor:
+    """The same values with another stride order: 0 as is, 1 the last two axes swapped in
+    memory, 2 every axis reversed in memory."""
+    if layout == 1:
+        return t.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if layout == 2:
+        order = tuple(reversed(range(t.dim())))
+        return t.permute(order).contiguous().permute(order)
+    return t
 
 
 def arrays(shape: tuple[int, ...]) -> st.SearchStrategy:

@@ -96,6 +96,28 @@ def pool2d(X, pool_size, mode='max'):
     return op(X[None, None], pool_size, stride=1)[0, 0]
 """, "forbidden", "max_pool2d"),
     ("max_pool2d", "zero padding", max_variant(fill="0.0"), "failed", "padded with zeros"),
+    # reviewer's finds: any finite fill is wrong below it; inputs never went below -10.5
+    ("max_pool2d", "padded with -1e9", max_variant(fill="-1e9"), "failed", ""),
+    ("max_pool2d", "padded with -100", max_variant(fill="-100.0"), "failed", ""),
+    ("max_pool2d", "as_strided: H/W strides from X.stride(), N/C strides from the shape", """
+def max_pool2d(X, pool_size, stride=None, padding=0):
+    import torch.nn.functional as F
+    k_h, k_w = _pair(pool_size)
+    s_h, s_w = (k_h, k_w) if stride is None else _pair(stride)
+    p_h, p_w = _pair(padding)
+    if p_h or p_w:
+        X = F.pad(X, (p_w, p_w, p_h, p_h), value=float('-inf'))
+    *lead, H, W = X.shape
+    oh, ow = (H - k_h) // s_h + 1, (W - k_w) // s_w + 1
+    a, b = X.stride()[-2:]
+    lead_strides = []
+    acc = H * W
+    for n in reversed(lead):
+        lead_strides.insert(0, acc)
+        acc *= n
+    win = X.as_strided((*lead, oh, ow, k_h, k_w), (*lead_strides, s_h * a, s_w * b, a, b))
+    return win.amax((-2, -1))
+""", "error", "out of bounds"),
     ("max_pool2d", "stride defaults to 1", max_variant(
         stride="(1, 1) if stride is None else _pair(stride)"), "failed", "stride=None means"),
     ("max_pool2d", "padding ignored", max_variant(
@@ -246,6 +268,8 @@ def avg_pool2d(X, pool_size, stride=None, padding=0):
 
 
 ALTERNATIVES = [
+    ("max_pool2d", "padded with the smallest float32 (as good as -inf for finite inputs)",
+     max_variant(fill="torch.finfo(torch.float32).min")),
     ("pool2d", "unfold", """
 def pool2d(X, pool_size, mode='max'):
     windows = X.unfold(0, pool_size[0], 1).unfold(1, pool_size[1], 1)
