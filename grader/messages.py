@@ -142,12 +142,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "magnitude {largest:.4g}",
                          "{name} 没有均匀分布在 [-{bound:.4g}, {bound:.4g}] 上：标准差为 {std:.4g}"
                          "（均匀分布应为 {want_std:.4g}），绝对值最大为 {largest:.4g}"),
+    "ch21.one_matmul": ("{call} returns the right values, but not from ONE matrix "
+                        "multiplication (matrix products it used: {got}; on X of shape {shape}, "
+                        "K of shape {kernel}). The exercise is d2l's identity: a 1 x 1 "
+                        "convolution is K reshaped to (c_o, c_i) times X reshaped to "
+                        "(c_i, h * w); no loop over channels or pixels, no broadcasting and "
+                        "summing, no per-channel correlation.",
+                        "{call} 返回的数值正确，但不是由一次矩阵乘法得到的（用到的矩阵乘法：{got}；"
+                        "X 的形状为 {shape}，K 的形状为 {kernel}）。本练习要体现 d2l 的结论：1 x 1 "
+                        "卷积就是把 K 变形为 (c_o, c_i)，乘以变形为 (c_i, h * w) 的 X；"
+                        "不要遍历通道或像素，不要用广播再求和，也不要逐通道做互相关。"),
     "ch23.not_float": ("expected a Python float, got {got}", "期望得到 Python 浮点数，实际得到 {got}"),
     "ch23.still_training": ("the net is still in training mode afterwards: call net.eval() "
                             "before predicting (dropout and batch norm behave differently in "
                             "training mode)",
                             "调用之后网络仍处于训练模式：预测之前请调用 net.eval()（dropout 和批量规范化在训练"
                             "模式下的行为不同）"),
+    "ch23.not_training": ("a training step ran with the net in evaluation mode: call "
+                          "net.train() at the start of every epoch, as d2l's train_ch6 does "
+                          "(the net arrives in eval mode here, and evaluate_accuracy leaves it "
+                          "so; dropout and batch norm need training mode to learn)",
+                          "有训练步骤在网络处于评估模式时运行：请像 d2l 的 train_ch6 那样，在每个"
+                          "迭代周期开始时调用 net.train()（这里传入的网络处于评估模式，"
+                          "evaluate_accuracy 也会让它保持评估模式；dropout 和批量规范化需要训练模式"
+                          "才能学习）"),
     "ch23.accuracy": ("expected {expected:.6g}, got {got:.6g} (correct/examples per batch: "
                       "{counts})",
                       "期望 {expected:.6g}，实际 {got:.6g}（各批量的 正确数/样本数：{counts}）"),

@@ -75,15 +75,31 @@ def apply_init(fn: Any, module: Any, seed: int = 0) -> dict[str, Any]:
 
 @probe
 def call_with_net(fn: Any, net: Any, *args: Any, net_device: str | None = None, seed: int = 0,
-                  **kwargs: Any) -> dict[str, Any]:
-    """Put ``net`` on ``net_device``, seed torch, call ``fn(net, *args, **kwargs)``.
+                  start_mode: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Put ``net`` on ``net_device`` (and in ``start_mode``: "train" or "eval"), seed torch,
+    call ``fn(net, *args, **kwargs)``.
 
-    Returns the result with the net's state dict and training flag after the call."""
+    Returns the result with the net's state dict and training flag after the call, and
+    ``modes``: for each call of the net during ``fn`` (up to 10,000), whether it was in
+    training mode and whether autograd was recording (a training step, not an evaluation)."""
     if net_device is not None:
         net.to(net_device)
+    if start_mode is not None:
+        net.train(start_mode == "train")
+    modes: list[list[bool]] = []
+
+    def record(module: Any, inputs: Any) -> None:
+        if len(modes) < 10_000:
+            modes.append([bool(module.training), bool(torch.is_grad_enabled())])
+
+    hook = net.register_forward_pre_hook(record)
     torch.manual_seed(seed)
-    value = fn(net, *args, **kwargs)
-    return {"value": _numbers(value), "state": _state(net), "training": bool(net.training)}
+    try:
+        value = fn(net, *args, **kwargs)
+    finally:
+        hook.remove()
+    return {"value": _numbers(value), "state": _state(net), "training": bool(net.training),
+            "modes": modes}
 
 
 def _numbers(value: Any, depth: int = 0) -> Any:

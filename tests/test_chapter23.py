@@ -317,6 +317,9 @@ def evaluate_accuracy(net, data_iter, device=None):
         "accuracy(y_hat, y), X.shape[0]", "accuracy(net(X), y), X.shape[0]")),
      "failed", "after the update"),
     ("train", "lr hard-coded", d2l_train(("lr=lr", "lr=0.9")), "failed", ""),
+    # reviewer's find: evaluate_accuracy leaves the net in eval mode for the next epochs
+    ("train", "never calls net.train()", d2l_train(("        net.train()\n", "")),
+     "failed", "net.train()"),
     ("train", "history of the last epoch only", d2l_train((
         "    return history", "    return {k: v[-1:] for k, v in history.items()}")),
      "failed", "one number per epoch"),
@@ -373,6 +376,9 @@ def evaluate_accuracy(net, data_iter, device=None):
 
 
 ALTERNATIVES = [
+    ("evaluate_accuracy", "puts the caller's mode back afterwards", eval_with(
+        "    net.eval()\n", "    was_training = net.training\n    net.eval()\n").replace(
+        "    return correct / total", "    net.train(was_training)\n    return correct / total")),
     ("lenet", "OrderedDict-named Sequential", """
 def lenet():
     from collections import OrderedDict

@@ -612,7 +612,11 @@ def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwarg
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
     got = learner.probe("call_with_net", spec, batches, **kwargs, **extra,
                         shown=(call, inputs))
-    value, training = got["value"], got["training"]
+    value = got["value"]
+    modes = got.get("modes") or []
+    # In eval mode while predicting: judged on the net's calls (a learner may restore the
+    # caller's mode afterwards); when the net was not called as net(X), on its mode after.
+    training = any(train for train, _ in modes) if modes else got["training"]
     expected = sum(c for c, _ in counts) / sum(n for _, n in counts)
     if isinstance(value, torch.Tensor):
         fail("ch23.not_float", call, inputs, got=type_name(value),
@@ -856,11 +860,12 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
               ("lr", p.lr)] + list(kwargs.items())
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
     got = learner.probe("call_with_net", p.spec, p.train, p.test, p.epochs, p.lr, **kwargs,
-                        shown=(call, inputs),
-                        **extra)
+                        shown=(call, inputs), start_mode="eval", **extra)
     history = history_values(got["value"], p.epochs)
     if history is None:
         fail("ch23.history", call, inputs, epochs=p.epochs, got=short(got["value"]))
+    if any(grad and not train for train, grad in got.get("modes") or []):
+        fail("ch23.not_training", call, inputs)
     ref = reference_train(p)
     variants: dict[str, Trained] = {}
 
