@@ -111,6 +111,13 @@ def conv_output_shape(input_size, kernel_size, padding=0, stride=1):
         raise ValueError("invalid configuration")
     return tuple((n[a] + 2 * p[a] - k[a]) // s[a] + 1 for a in range(2))
 """, "failed", "padding cannot be negative"),
+    ("pad2d", "float64 result for a float32 input", """
+def pad2d(X, padding):
+    p_h, p_w = _pair(padding)
+    Y = torch.zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w), dtype=torch.float64)
+    Y[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
+    return Y
+""", "failed", "keeps the input's dtype"),
     ("pad2d", "top and left only", """
 def pad2d(X, padding):
     p_h, p_w = _pair(padding)

@@ -293,12 +293,21 @@ def pad_mistakes(X: torch.Tensor, padding: Any) -> list[Mistake]:
 
 
 def check_pad(learner: Any, X: torch.Tensor, padding: Any) -> None:
-    h, w = ref_pad(X, padding).shape
-    expect_tensor(learner.call(X, padding), ref_pad(X, padding), call="pad2d(X, padding)",
+    got = learner.call(X, padding)
+    expect_tensor(got, ref_pad(X, padding), call="pad2d(X, padding)",
                   inputs=[("X", X), ("padding", padding)],
                   shape_why=("(h + 2 p_h, w + 2 p_w): padding is added on each side",
                              "(h + 2 p_h, w + 2 p_w)：每一侧都要填充"),
                   mistakes=pad_mistakes(X, padding))
+    if got.dtype != X.dtype:  # the values were right: the exercise also keeps the dtype
+        raise Mismatch("mismatch", reason="mm.value",
+                       params={"expected": f"dtype {X.dtype}", "got": f"dtype {got.dtype}"},
+                       diagnosis=("padding keeps the input's dtype: build the result with "
+                                  "torch.zeros(..., dtype=X.dtype, device=X.device).",
+                                  "填充不改变输入的数据类型：请用 torch.zeros(..., dtype=X.dtype, "
+                                  "device=X.device) 创建结果。"),
+                       shape_why=None, call="pad2d(X, padding)",
+                       inputs=[("X", X), ("padding", padding)], expected=None, actual=None)
 
 
 @pytest.mark.exercise("pad2d")
