@@ -307,7 +307,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def keep_hypothesis_files_in(root: Path | None) -> None:
+    """Hypothesis writes a cache (``.hypothesis/``) into the current folder, and beside the
+    modules it reads constants from; a learner's project gets none: it goes to
+    ``.grader/hypothesis-storage`` (everything the grader writes lives under ``.grader/``), or
+    outside any project to the user's cache folder. Must run before Hypothesis first touches
+    its storage; an explicit HYPOTHESIS_STORAGE_DIRECTORY wins."""
+    if root is not None:
+        where = root / ".grader" / "hypothesis-storage"
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                   ".cache")
+        where = Path(cache) / "convgrade" / "hypothesis-storage"
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(where))
+
+
 def main(argv: list[str] | None = None) -> int:
+    keep_hypothesis_files_in(find_root())
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")

@@ -712,7 +712,9 @@ def serve() -> int:
 
     from grader import catalog as catalog_mod
     from grader import client, report
+    from grader.cli import find_root, keep_hypothesis_files_in
 
+    keep_hypothesis_files_in(find_root())
     client.shared_zygote()  # imports torch for the workers while this process goes on
     import hypothesis  # noqa: F401  (imported once, not per check)
     import pytest  # noqa: F401

@@ -166,6 +166,15 @@ def test_list_says_when_a_file_changed_after_its_result(project: Path) -> None:
     assert "（之后文件已修改）" in line_of(zh, "chapter19.corr2d")
 
 
+def test_everything_the_grader_writes_is_under_dot_grader(project: Path) -> None:
+    """Hypothesis' own cache (.hypothesis/, in the current folder and beside the modules it
+    reads constants from) included."""
+    shutil.copy(SOLUTIONS / MODULE, project / "exercises" / MODULE)
+    assert grader(project, "check", "chapter19").returncode == 0
+    assert sorted(p.name for p in project.iterdir()) == [".grader", "exercises", "solutions"]
+    assert not list(project.rglob(".hypothesis"))
+
+
 def test_hint_for_the_next_exercise_an_exercise_and_a_chapter(project: Path) -> None:
     write_state(project, {"chapter19.corr2d": "passed"})
     proc = grader(project, "hint", timeout=60)
