@@ -215,15 +215,19 @@ def fixed_cases(device: str) -> list[tuple]:
     batch of several multi-channel examples with distinct values (N and C kept apart), and
     padding next to values far below zero (only -inf padding is right for max there; a finite
     fill value or reflected values are not: the values go down to -3e30, below any fill a
-    learner would pick other than -inf or the smallest float)."""
+    learner would pick other than -inf or the smallest float), and a batch whose axes are all
+    reversed in memory (strides of N and C that do not follow from the shape)."""
     shuffled = (torch.arange(2 * 2 * 5 * 6, dtype=torch.float32) * 7 % 31).reshape(2, 2, 5, 6)
     rect = torch.arange(42, dtype=torch.float32).reshape(1, 1, 6, 7) % 9
     deep = -6.0 - (torch.arange(30, dtype=torch.float32) * 3 % 5).reshape(1, 5, 6)
     abyss = -1e30 * (1.0 + (torch.arange(40, dtype=torch.float32) * 3 % 5) / 2).reshape(2, 4, 5)
+    # the same values with every axis reversed in memory: strides of N and C not from the shape
+    backwards = shuffled.permute(3, 2, 1, 0).contiguous().permute(3, 2, 1, 0)
     cases = [(rect, (1, 2), None, 0), (rect, (3, 2), None, 0), (rect, (3, 2), None, (1, 1)),
              (shuffled, 2, None, 0), (shuffled, 3, 2, 1), (shuffled, (2, 3), (1, 2), (1, 0)),
              (deep, 2, 1, 1), (deep, 3, None, 1), (deep, (2, 3), (2, 1), (1, 1)),
-             (abyss, 2, 1, 1), (abyss, (3, 2), None, (1, 0))]
+             (abyss, 2, 1, 1), (abyss, (3, 2), None, (1, 0)), (backwards, 2, None, 0),
+             (backwards, (2, 3), (1, 2), 0)]
     return [(place(X, device), k, s, p) for X, k, s, p in cases]
 
 
