@@ -157,23 +157,14 @@ class Zygote:
         return {**reply, "preloads": preloads}
 
     def _abandon(self) -> None:
-        """Close the socket and kill the process; ``alive()`` is False from now on and
+        """Kill the process and close the socket; ``alive()`` is False from now on and
         workers start as fresh interpreters (or from a new shared zygote)."""
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        self.sock = None
         if self.proc is not None and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, 9)
             except (ProcessLookupError, PermissionError):
                 self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        self.close()
 
     def spawn(self, conn_fd: int, out_fd: int, folder: str, flags: list[str],
               memory_limit_mb: int | None) -> tuple[int, frozenset[str]]:

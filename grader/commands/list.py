@@ -16,17 +16,21 @@ from typing import Any
 UNCHECKED = "unchecked"  # no outcome recorded yet (not an outcome of the grader)
 
 
-def load_state(root: Path | None) -> dict[str, str]:
-    """{qualname: last outcome} from ``.grader/last.json``; empty when there is none or it is
-    unreadable (the state is a convenience: a damaged file must not stop the learner)."""
+def _last(root: Path | None) -> dict:
+    """``.grader/last.json`` as a dict; empty when there is none or it is unreadable (the
+    state is a convenience: a damaged file must not stop the learner)."""
     if root is None:
         return {}
     try:
         data = json.loads((root / ".grader" / "last.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} \
-        if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def load_state(root: Path | None) -> dict[str, str]:
+    """{qualname: last outcome} from ``.grader/last.json``."""
+    return {k: v for k, v in _last(root).items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def file_fingerprint(path: Path) -> str:
@@ -41,13 +45,7 @@ def file_fingerprint(path: Path) -> str:
 
 def graded_files(root: Path | None) -> dict[str, str]:
     """{qualname: fingerprint of the chapter file that exercise was last graded from}."""
-    if root is None:
-        return {}
-    try:
-        data = json.loads((root / ".grader" / "last.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    files = data.get("_files") if isinstance(data, dict) else None
+    files = _last(root).get("_files")
     return {k: v for k, v in files.items() if isinstance(v, str)} \
         if isinstance(files, dict) else {}
 
