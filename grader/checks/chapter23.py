@@ -932,7 +932,7 @@ def test_train_with_device_argument(learner):
 
 
 @pytest.mark.exercise("train")
-@budget(6)
+@budget(4)
 @given(st.integers(2, 6), st.integers(1, 3), st.data())
 def test_train_reproduces_reference(learner, batch_size, full_batches, data):
     last = data.draw(st.integers(1, batch_size), label="last batch size")
