@@ -81,7 +81,11 @@ def run(job: Job, worker: Worker | None = None) -> RunResult:
             # second in gc.collect() at the end of every session.
             "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
             "-p", "no:junitxml", "-p", "no:doctest", "-p", "no:pastebin", "-p", "no:legacypath",
-            "-W", "ignore"]
+            "-W", "ignore",
+            # Checks raise verdicts, never bare asserts: rewriting their asserts only costs a
+            # parse and compile of every check module on each run where __pycache__ is not
+            # writable (site-packages, PYTHONDONTWRITEBYTECODE).
+            "--assert=plain"]
     previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # a learner's installed plugins stay out
     try:
