@@ -70,6 +70,10 @@ def main() -> None:
                  for ch in chapters]
     commands += [(all_name, GRADER + ["check", "all", "--solutions"]),
                  ("grader --help", GRADER + ["--help"]), ("grader list", GRADER + ["list"])]
+    # Byte-compile the grader as a learner's first run would (here PYTHONDONTWRITEBYTECODE may
+    # be set, and then every run would compile the grader's modules from source).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "grader")], check=True,
+                   capture_output=True)
     rows = round_robin(commands, args.repeats)
     batch = None
     if args.batch:
