@@ -171,9 +171,9 @@ class Worker:
                 threading.Thread(target=self._zygote_preload, args=(zygote, self.preload),
                                  name="grader-preload", daemon=True).start()
         if self.proc is None:
-            if self.preload:  # a fresh interpreter imports them in a thread of its own
-                flags += ["--preload", ",".join(self.preload)]
             self.proc = self._popen(child, flags)
+            # No fork server to import them ahead: the learner's call imports them itself, in
+            # this worker (no restart would do better).
             self.preloaded = frozenset(self.preload)
         child.close()
         self.conn = Connection(parent.detach())

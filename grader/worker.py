@@ -225,22 +225,6 @@ class _Missing(Exception):
         self.attribute = attribute
 
 
-def _preload(modules: list[str]) -> None:
-    """Import ``modules`` in a background thread, while the worker waits for calls: the first
-    learner call that needs one then finds it imported, or waits on the import lock for what is
-    left. A failure here is left for that call to meet."""
-    import threading
-
-    def load() -> None:
-        for name in modules:
-            try:
-                importlib.import_module(name)
-            except BaseException:  # noqa: BLE001  (the learner's call will meet it)
-                pass
-
-    threading.Thread(target=load, name="grader-preload", daemon=True).start()
-
-
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     from multiprocessing.connection import Connection
@@ -263,8 +247,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.argv = ["learner"]
     conn.send_bytes(wire.dumps({"status": "ready", "pid": os.getpid(),
                                 "cuda": bool(torch.cuda.is_available())}))
-    if "--preload" in flags:
-        _preload(flags[flags.index("--preload") + 1].split(","))
     while True:
         try:
             raw = conn.recv_bytes()
