@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from grader.messages import t
 from grader.outcomes import Mismatch
 
 RTOL = 2e-5
@@ -177,71 +176,3 @@ def _type_name(x: Any) -> str:
         return "None"
     kind = type(x)
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-
-
-# -- rendering ---------------------------------------------------------------------------------
-
-def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
-    """A compact, readable value: tensors as nested lists with shape and dtype."""
-    import numpy as np
-
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        torch = None
-    if torch is not None and isinstance(x, torch.Tensor):
-        head = t("mm.tensor_head", lang, shape=tuple(x.shape),
-                 dtype=str(x.dtype).removeprefix("torch."))
-        if x.numel() > 1 and not x.is_contiguous():
-            head += t("mm.noncontiguous", lang)
-        if x.dtype == torch.bfloat16:
-            x = x.float()
-        arr = x.detach().cpu().numpy()
-        body = _array_text(arr, indent)
-        return f"{body}   ({head})" if "\n" not in body else f"({head})\n{indent}{body}"
-    if isinstance(x, np.ndarray):
-        return f"{_array_text(x, indent)}   ({t('mm.ndarray_head', lang, shape=x.shape)})"
-    text = repr(x)
-    return text if len(text) <= 300 else text[:300] + "…"
-
-
-def _array_text(arr: Any, indent: str) -> str:
-    import numpy as np
-
-    if arr.size > 400:
-        return (f"[{arr.size} values, min {arr.min():.4g}, max {arr.max():.4g}, "
-                f"first {np.array2string(arr.reshape(-1)[:8], precision=4, separator=', ')}]")
-    text = np.array2string(arr, precision=4, separator=", ", suppress_small=True,
-                           max_line_width=100, threshold=400, floatmode="maxprec")
-    return text.replace("\n", "\n" + indent)
-
-
-def format_inputs(inputs: list[tuple[str, Any]] | None, lang: str) -> str:
-    if not inputs:
-        return "  " + t("mm.no_input", lang) + "\n"
-    return "".join(f"  {name} = {format_value(value, lang=lang)}\n" for name, value in inputs)
-
-
-def render_mismatch(m: Mismatch, lang: str) -> str:
-    d = m.data
-    lines = [t("mm.wrong", lang, call=d["call"])]
-    reason = t(d["reason"], lang, **d["params"])
-    if d.get("shape_why"):
-        en, zh = d["shape_why"]
-        reason += ": " + (zh if lang == "zh" else en)
-    stop = "。" if lang == "zh" else "."
-    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith((".", "。")) else stop))
-    lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
-    lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
-    if d.get("expected") is not None:
-        expected = d["expected"]
-        if getattr(expected, "dtype", None) is not None and str(expected.dtype) == "torch.float64":
-            expected = expected.float()  # computed in float64; shown as the float32 it stands for
-        lines.append(f"  {t('mm.expected', lang)}: {format_value(expected, lang=lang)}")
-        lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'], lang=lang)}")
-    if d["reason"] == "mm.values":
-        lines.append("  " + t("mm.largest", lang, **d["params"]))
-    if d.get("diagnosis"):
-        en, zh = d["diagnosis"]
-        lines.append(t("mm.diagnosis", lang, text=zh if lang == "zh" else en))
-    return "\n".join(lines)

@@ -491,10 +491,6 @@ def t(key: str, lang: str, **data: Any) -> str:
     suffix = "_zh" if lang == "zh" else "_en"
     values = {k[:-3]: v for k, v in data.items() if k.endswith(suffix)}
     values.update({k: v for k, v in data.items() if not k.endswith(("_en", "_zh"))})
-    if "inputs" in values and not isinstance(values["inputs"], str):
-        from grader.compare import format_inputs
-
-        values["inputs"] = format_inputs(values["inputs"], lang)
     if "output" in values and values["output"] and key != "output":
         values["output"] = t("output", lang, text=values["output"].rstrip())
     try:

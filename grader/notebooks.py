@@ -32,11 +32,9 @@ This module imports nothing heavy at the top: the worker imports it to run cells
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -433,7 +431,7 @@ def support_folder(starts: list[Path], solutions: bool) -> tuple[Path, Path | No
     """(the folder other chapters are imported from, the project root or None). A project is
     a folder whose ``exercises/`` or ``solutions/`` holds chapter files (a folder of notebooks
     that happens to be called ``solutions/`` is not one)."""
-    from grader.cli import find_root
+    from grader.project import find_root
 
     names = ("solutions", "exercises") if solutions else ("exercises", "solutions")
     for start in [*starts, Path(__file__).resolve().parent.parent]:
@@ -448,117 +446,87 @@ def support_folder(starts: list[Path], solutions: bool) -> tuple[Path, Path | No
 
 # == grading ====================================================================================
 
-def start_worker(folder: Path, root: Path | None, sources: dict,
-                 memory_limit: int | None = -1) -> Any:
-    """The learner's worker that loads ``sources`` (forked from the fork server, which this
-    starts if it is not running yet); ``memory_limit`` -1: the client's default."""
-    from grader import cli, client
+def kernel_plan(exercises: list, chapter: Any, cells: list, *, folder: Path,
+                root: Path | None, solutions: bool, device: str, seed: int | None) -> Any:
+    """The plan for a notebook's cells: they stand for the chapter's module; other chapters
+    come from ``folder``. ``solutions`` is the instructor's switch (never the notebook's)."""
 
-    client.shared_zygote()  # it imports torch while this process does too
-    options: dict[str, Any] = {}
-    if memory_limit != -1:
-        options["memory_limit_mb"] = memory_limit or None
-    # The reference solutions are off limits to the learner's code (unless they are graded).
-    return client.Worker(folder, sources=sources, forbidden_dir=cli.solutions_dir(root),
-                         **options)
+    strict = False  # a kernel skips what did not run; a saved notebook is graded strictly
+    return _plan(exercises, chapter, module_sources(chapter.module, cells, strict), folder,
+                 root, solutions, device, seed, key=f"notebook:{chapter.module}")
 
 
-def grade(exercises: list, worker: Any, *, folder: Path, device: str = "auto",
-          seed: int | None = None, database: Path | None = None) -> Any:
-    """Grade ``exercises`` with ``worker`` (which loads the notebook's cells as the chapter's
-    module), then close it; the runner's ``RunResult``. ``device`` ``auto``: CUDA when there is
-    one."""
-    from grader import runner
+def _plan(exercises: list, chapter: Any, sources: dict, folder: Path, root: Path | None,
+          solutions: bool, device: str, seed: int | None, key: str,
+          memory_limit_mb: Any = "default", thorough: bool = False,
+          isolation: str = "process") -> Any:
+    from grader import project
 
-    try:
-        import torch
-
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        job = runner.Job(folder=folder, exercises=exercises, device=device, seed=seed,
-                         database=database, sources=worker.sources)
-        return runner.run(job, worker=worker)
-    finally:
-        worker.close()
+    if memory_limit_mb == "default":
+        memory_limit_mb = project.memory_limit(None, device)
+    learner_db = not solutions and seed is None
+    return project.plan(exercises, folder, root=root, device=device, seed=seed,
+                        thorough=thorough, memory_limit_mb=memory_limit_mb,
+                        isolation=isolation, database_key=key if learner_db else None,
+                        sources=sources)
 
 
-def database_for(root: Path | None, key: str, solutions: bool, seed: int | None) -> Path | None:
-    """Where Hypothesis keeps a notebook's failing examples (a learner sees the same small
-    counterexample until it is fixed); None for instructors' and seeded runs."""
-    if root is None or solutions or seed is not None:
-        return None
-    digest = hashlib.sha1(f"notebook:{key}".encode()).hexdigest()[:12]
-    return root / ".grader" / "hypothesis" / digest
-
-
-def cmd_check_notebook(args: Any) -> int:
-    """``grader check PATH.ipynb [TARGET ...]``: the same outcomes, report and exit status as
-    for a chapter file (called from ``grader.cli.cmd_check``)."""
+def notebook_plan(args: Any, lang: str) -> tuple[Any, Path | None]:
+    """``grader check PATH.ipynb [TARGET ...]``: the plan for a saved notebook, graded from top
+    to bottom, and the project root (the same outcomes, report and exit status as for a
+    chapter file). What the notebook says of itself never selects ``solutions/``, the device,
+    the budget or the isolation: only the command line does."""
     from grader import catalog as catalog_mod
-    from grader import cli, report
-    from grader.messages import default_lang, t
+    from grader import project
+    from grader.errors import UsageError
+    from grader.messages import t
 
-    lang = getattr(args, "lang", None) or default_lang()
     catalog = catalog_mod.load()
     paths = [x for x in args.targets if x.endswith(".ipynb")]
     others = [x for x in args.targets if not x.endswith(".ipynb")]
     if len(paths) != 1:
-        raise cli.UsageError(t("nb.one_notebook", lang, paths=", ".join(paths)))
+        raise UsageError(t("nb.one_notebook", lang, paths=", ".join(paths)))
     path = Path(paths[0]).expanduser()
     if not path.is_file():
-        raise cli.UsageError(t("nb.missing", lang, path=path))
+        raise UsageError(t("nb.missing", lang, path=path))
     import nbformat
 
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:
-        raise cli.UsageError(t("nb.unreadable", lang, path=path,
-                               error=f"{type(exc).__name__}: {exc}")) from None
+        raise UsageError(t("nb.unreadable", lang, path=path,
+                           error=f"{type(exc).__name__}: {exc}")) from None
     chapter = notebook_chapter(nb, catalog)
     if chapter is None:
-        raise cli.UsageError(t("nb.no_chapter", lang, path=path))
+        raise UsageError(t("nb.no_chapter", lang, path=path))
     try:
         exercises = catalog.resolve(others or [chapter.id])
     except catalog_mod.TargetError as exc:
-        raise cli.UsageError(str(exc), getattr(exc, "zh", None)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
     for ex in exercises:
         if ex.chapter != chapter.id:
-            raise cli.UsageError(t("nb.other_chapter", lang, target=ex.qualname,
-                                   chapter=chapter.id))
-    cli.check_device_name(args)
-    solutions = cli.solutions_mode(args) or \
-        bool(((nb.get("metadata") or {}).get("convgrade") or {}).get("solutions"))
+            raise UsageError(t("nb.other_chapter", lang, target=ex.qualname,
+                               chapter=chapter.id))
+    solutions = project.solutions_mode(args)
     if args.exercises:
-        folder, root = cli.graded_folder(args)
+        folder, root = project.graded_folder(args)
     else:
         folder, root = support_folder([path.resolve().parent, Path.cwd()], solutions)
-    if getattr(args, "thorough", False):
-        os.environ["GRADER_THOROUGH_FACTOR"] = "10"
-    worker = start_worker(folder, root,
-                          module_sources(chapter.module, notebook_cells(nb), strict=True),
-                          cli.memory_limit(args))
-    try:
-        device = cli.resolve_device(args)  # imports torch, while the fork server does too
-    except BaseException:
-        worker.close()
-        raise
-    with report.progress(t("report.grading", lang, folder=path)):
-        run = grade(exercises, worker, folder=folder, device=device, seed=args.seed,
-                    database=database_for(root, str(path.resolve()), solutions, args.seed))
-    report.print_run(run, lang)
-    cli.write_reports(args, run, lang)
-    # Not remembered for ``grader list``: that state is about the chapter files.
-    return 0 if all(r.outcome == "passed" for r in run.results) else 1
+    plan = _plan(exercises, chapter, module_sources(chapter.module, notebook_cells(nb), True),
+                 folder, root, solutions, args.device, args.seed, key=str(path.resolve()),
+                 memory_limit_mb=project.memory_limit(args.memory_limit, args.device),
+                 thorough=args.thorough, isolation=project.isolation(args))
+    return plan, root
 
 
 # == in a kernel ================================================================================
 #
-# ``grader.check`` sends jobs to one verdict process per kernel (``serve``), started by the setup
-# cell: it imports pytest and Hypothesis once and keeps its fork server (torch imported once)
-# running, so a check costs little more than the checks themselves.
+# ``grader.check`` sends plans to one warm verdict process per kernel
+# (``grader.service_process``), started by the setup cell: it imports pytest and Hypothesis once
+# and keeps its fork server (torch imported once), so a check costs little more than the checks
+# themselves. The result comes back as data and is rendered in the kernel.
 
 _STATE: dict[str, Any] = {}
-_DONE = "\x00convgrade-done "  # ends the verdict process's answer to one job
 
 
 def _kernel_solutions(solutions: bool) -> bool:
@@ -585,11 +553,7 @@ def setup_notebook(chapter: str, *, solutions: bool = False) -> None:
                   solutions=solutions, path=str(folder))
     print(t("nb.setup_done", default_lang(), chapter=ch.id, folder=folder))
     if _ipython() is not None:
-        try:
-            _send({"op": "warm", "chapter": ch.id, "folder": str(folder),
-                   "root": _STATE["root"]})
-        except OSError:
-            _stop_server()  # check() starts a fresh one
+        _service()  # starts importing now
 
 
 def check(target: str | None = None, *, lang: str | None = None, device: str = "auto",
@@ -600,7 +564,9 @@ def check(target: str | None = None, *, lang: str | None = None, device: str = "
     setup cell). The cells the kernel ran (its input history) are graded in a separate process,
     with the same checks and outcomes as ``grader check``."""
     from grader import catalog as catalog_mod
+    from grader import report
     from grader.messages import default_lang, t
+    from grader.service_process import ServiceDied, ServiceError
 
     lang = lang or default_lang()
     shell = _ipython()
@@ -619,79 +585,44 @@ def check(target: str | None = None, *, lang: str | None = None, device: str = "
         solutions = _kernel_solutions(False)
         found, found_root = support_folder([Path.cwd()], solutions)
         folder, root = str(found), str(found_root) if found_root else None
-    job = {"op": "check", "chapter": chapter.id, "targets": [ex.qualname for ex in exercises],
-           "cells": history_cells(list(shell.history_manager.input_hist_raw)),
-           "folder": folder, "root": root, "solutions": solutions, "lang": lang,
-           "device": device, "seed": seed}
-    code, text = None, []
+    plan = kernel_plan(exercises, chapter,
+                       history_cells(list(shell.history_manager.input_hist_raw)),
+                       folder=Path(folder), root=Path(root) if root else None,
+                       solutions=solutions, device=device, seed=seed)
     try:
-        proc = _send(job)
-        assert proc.stdout is not None
-        for raw in iter(proc.stdout.readline, b""):
-            line = raw.decode("utf-8", "replace")
-            if line.startswith(_DONE):
-                code = int(line[len(_DONE):].strip() or 1)
-                break
-            text.append(line)
-            sys.stdout.write(line)
-    except BaseException:  # an interrupted kernel stops the grading too
-        _stop_server()
+        run = _service().submit(plan)
+    except BaseException as exc:  # an interrupted kernel stops the grading too
+        _stop_service()
+        if isinstance(exc, (ServiceDied, ServiceError)):
+            print(t("nb.verdict_failed", lang, code=getattr(exc, "code", 1),
+                    detail=str(getattr(exc, "output", "") or exc)[-3000:].strip()))
+            return
         raise
-    finally:
-        sys.stdout.flush()
-    if code is None or code not in (0, 1):
-        _stop_server()
-        print(t("nb.verdict_failed", lang, code=code, detail="".join(text)[-3000:].strip()))
+    import io
+
+    text = io.StringIO()
+    report.print_run(run, lang, out=text, color="NO_COLOR" not in os.environ)
+    sys.stdout.write(text.getvalue())
+    sys.stdout.flush()
 
 
-def _send(job: dict) -> subprocess.Popen:
-    """Send one job to the kernel's verdict process, starting it when there is none (or when
-    the one there was has gone)."""
-    for attempt in (1, 2):
-        proc = _STATE.get("server")
-        if proc is None or proc.poll() is not None:
-            proc = _STATE["server"] = _start_server()
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(json.dumps(job).encode("utf-8") + b"\n")
-            proc.stdin.flush()
-            return proc
-        except OSError:
-            _stop_server()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+def _service() -> Any:
+    """The kernel's verdict process, started when there is none (or the one there was has
+    gone). Its working folder is the grader's own: the learner's files are not on its path."""
+    from grader.service_process import Service
+
+    service = _STATE.get("service")
+    if service is None:
+        env = dict(os.environ, PYTHONWARNINGS="ignore")
+        service = _STATE["service"] = Service(env, cwd=str(Path(__file__).resolve().parent))
+        service.start()
+    return service
 
 
-def _start_server() -> subprocess.Popen:
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    if "NO_COLOR" not in env:
-        env.setdefault("FORCE_COLOR", "1")  # Jupyter shows ANSI colours in cell output
-    # sys.path[0] would be the working folder: the grader's own, not the learner's files.
-    here = Path(__file__).resolve().parent
-    boot = f"import sys; sys.path[0] = {str(here.parent)!r}; " \
-           "from grader.notebooks import serve; sys.exit(serve())"
-    return subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                            cwd=str(here))
-
-
-def _stop_server() -> None:
-    """Stop the verdict process: SIGINT first, so that it closes the learner's worker (which
-    may be stuck in an endless loop) on its way out; SIGKILL when it does not go."""
-    import signal
-
-    proc = _STATE.pop("server", None)
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        if proc.stdin is not None:
-            proc.stdin.close()  # an idle one ends at once
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        proc.kill()
-        proc.wait()
+def _stop_service() -> None:
+    service = _STATE.pop("service", None)
+    if service is not None:
+        service.kill()
 
 
 def _ipython() -> Any:
@@ -701,50 +632,3 @@ def _ipython() -> Any:
         return None
     shell = get_ipython()
     return shell if shell is not None and hasattr(shell, "history_manager") else None
-
-
-def serve() -> int:
-    """The kernel's verdict process: JSON jobs on stdin, one per line; for each ``check`` job the
-    report on stdout, then ``_DONE`` and the exit status (0 when every exercise passed, 1
-    otherwise, 2 when the grader failed). Ends when stdin closes (the kernel went away)."""
-    import signal
-    import traceback
-
-    from grader import catalog as catalog_mod
-    from grader import client, report
-    from grader.cli import find_root, keep_hypothesis_files_in
-
-    keep_hypothesis_files_in(find_root())
-    client.shared_zygote()  # imports torch for the workers while this process goes on
-    import hypothesis  # noqa: F401  (imported once, not per check)
-    import pytest  # noqa: F401
-    import torch  # noqa: F401
-
-    catalog = catalog_mod.load()
-    # An interrupted kernel signals its whole process group: that must stop a check that is
-    # running (check() then restarts this process), not an idle verdict process.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for line in sys.stdin:
-        job = json.loads(line)
-        if job.get("op") != "check":
-            continue  # "warm": starting was the point
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
-            chapter = catalog.chapter(job["chapter"])
-            root = Path(job["root"]) if job.get("root") else None
-            folder = Path(job["folder"])
-            worker = start_worker(folder, root,
-                                  module_sources(chapter.module, job["cells"], strict=False))
-            run = grade(catalog.resolve(job["targets"]), worker, folder=folder,
-                        device=job.get("device", "auto"), seed=job.get("seed"),
-                        database=database_for(root, chapter.module, job.get("solutions", False),
-                                              job.get("seed")))
-            report.print_run(run, job.get("lang", "en"))
-            code = 0 if all(r.outcome == "passed" for r in run.results) else 1
-        except Exception:
-            traceback.print_exc(file=sys.stdout)
-            code = 2
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        sys.stdout.write(f"{_DONE}{code}\n")
-        sys.stdout.flush()
-    return 0

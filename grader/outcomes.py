@@ -17,7 +17,8 @@ OUTCOMES = (PASSED, FAILED, ERROR, NOT_STARTED, TIMEOUT, CRASHED, FORBIDDEN)
 
 
 class Verdict(Exception):
-    """Base class: the learner's exercise did not pass. ``render(lang)`` gives the text."""
+    """Base class: the learner's exercise did not pass. ``key`` and ``data`` are what the
+    result keeps; ``grader.verdict_text`` renders them."""
 
     outcome = FAILED
     # Fatal verdicts say nothing about one input: once seen, every later call of the same
@@ -29,29 +30,14 @@ class Verdict(Exception):
         self.key = key
         self.data = data
 
-    def render(self, lang: str) -> str:
-        from grader.messages import t
-
-        return t(self.key, lang, **self.data)
-
     def __str__(self) -> str:
-        return self.render("en")
+        return self.key
 
 
 class Mismatch(Verdict, AssertionError):
-    """A wrong answer: rendered by ``grader.compare``."""
+    """A wrong answer (key ``mismatch``: rendered by ``grader.verdict_text.render_mismatch``)."""
 
     outcome = FAILED
-
-    def __init__(self, key: str, **data: Any) -> None:
-        super().__init__(key, **data)
-
-    def render(self, lang: str) -> str:
-        if self.key != "mismatch":
-            return super().render(lang)
-        from grader.compare import render_mismatch
-
-        return render_mismatch(self, lang)
 
 
 class NotStarted(Verdict):

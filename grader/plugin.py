@@ -1,88 +1,64 @@
-"""The pytest plugin that turns check results into exercise outcomes.
+"""The pytest plugin that turns check results into exercise results (``grader.results``).
 
 Each check is marked ``@pytest.mark.exercise("corr2d")`` inside ``grader/checks/chapterNN.py``.
 Tests of one exercise run in file order (book examples first, then properties); the first one
-that does not pass decides the exercise's outcome and text, and the exercise's later tests are
-skipped. Anything a check raises that is not a ``Verdict`` is the grader's own fault and says so.
+that does not pass decides the exercise's outcome, verdict key and data, and the exercise's later
+tests are skipped. Anything a check raises that is not a ``Verdict`` is the grader's own fault
+and says so. Per-item state lives in ``item.stash``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from grader import outcomes
-from grader.client import Learner
+from grader.learner import Learner
+from grader.plain import to_plain
+from grader.results import INTERNAL, ExerciseResult
+
+EXERCISE = pytest.StashKey[str]()  # the qualname an item grades
+STARTED = pytest.StashKey[float]()
 
 
-@dataclass
-class ExerciseResult:
-    exercise: Any  # catalog.Exercise
-    outcome: str = outcomes.PASSED
-    verdict: BaseException | None = None
-    seconds: float = 0.0
-    checks: int = 0
-    detail: str = ""  # for internal errors
-
-    @property
-    def qualname(self) -> str:
-        return self.exercise.qualname
-
-    @property
-    def score(self) -> float:
-        return self.exercise.points if self.outcome == outcomes.PASSED else 0.0
-
-    def diagnosis(self, lang: str) -> str:
-        """The known mistake the learner's result matches, if any (one sentence)."""
-        data = getattr(self.verdict, "data", None) or {}
-        found = data.get("diagnosis")
-        return (found[1] if lang == "zh" else found[0]) if found else ""
-
-    def text(self, lang: str) -> str:
-        """What the learner reads for this exercise (empty when it passed)."""
-        from grader.messages import t
-
-        if self.outcome == outcomes.PASSED:
-            return ""
-        if isinstance(self.verdict, outcomes.Verdict):
-            try:
-                body = self.verdict.render(lang)
-            except Exception as exc:  # a rendering bug must not hide the verdict
-                body = t("internal", lang, detail=f"rendering {self.verdict.key}: {exc!r}")
-        else:
-            body = t("internal", lang, detail=self.detail or repr(self.verdict))
-        if self.outcome in (outcomes.FAILED, outcomes.ERROR):
-            body += "\n" + t("hint", lang, text=self.exercise.hint(lang))
-        return body
-
-
-def classify(exc: BaseException) -> tuple[str, BaseException, str]:
-    """(outcome, the exception to render, internal detail) for what a check raised."""
+def classify(exc: BaseException) -> tuple[str, str, dict]:
+    """(outcome, verdict key, verdict data) for what a check raised."""
     if isinstance(exc, outcomes.Verdict):
-        return exc.outcome, exc, ""
+        return exc.outcome, exc.key, dict(exc.data)
     name = type(exc).__name__
     if name in ("Flaky", "FlakyFailure", "FlakyReplay", "FlakyBackendFailure"):
-        return outcomes.FAILED, outcomes.Verdict("flaky"), ""
+        return outcomes.FAILED, "flaky", {}
     inner = getattr(exc, "exceptions", None)
     if inner:
         for sub in inner:
             if isinstance(sub, outcomes.Verdict):
                 return classify(sub)
-    return outcomes.ERROR, exc, f"{name}: {exc}"[:500]
+    return outcomes.ERROR, INTERNAL, {"detail": f"{name}: {exc}"[:500]}
+
+
+def plain_verdict(key: str, data: dict) -> dict:
+    """A verdict's data as plain data (tensors become descriptors)."""
+    expected = data.get("expected")
+    if key == "mismatch" and str(getattr(expected, "dtype", "")) == "torch.float64":
+        # computed in float64; shown as the float32 it stands for
+        data = {**data, "expected": expected.float()}
+    return to_plain(data)
 
 
 class GraderPlugin:
     def __init__(self, learner: Learner, exercises: list[Any], seed: int | None = None,
-                 database: Any = None) -> None:
+                 database: Any = None, budget_factor: float = 1.0) -> None:
         self._learner = learner
         self.seed = seed
         self.database = database  # this run's Hypothesis example database
-        self.results: dict[str, ExerciseResult] = {ex.qualname: ExerciseResult(ex)
-                                                   for ex in exercises}
+        self.budget_factor = budget_factor
+        self.results: dict[str, ExerciseResult] = {
+            ex.qualname: ExerciseResult(ex.qualname, ex.points) for ex in exercises}
+        self.exercises = {ex.qualname: ex for ex in exercises}
         self.collect_errors: list[str] = []
+        self._current: ExerciseResult | None = None
 
     @pytest.fixture(scope="session")
     def learner(self) -> Learner:
@@ -102,11 +78,12 @@ class GraderPlugin:
             chapter = getattr(item.module, "CHAPTER", None)
             qualname = f"{chapter}.{marker.args[0]}" if marker and chapter else None
             if qualname in self.results:
-                item.grader_exercise = qualname
+                item.stash[EXERCISE] = qualname
                 if hasattr(item.obj, "hypothesis"):
                     from grader.checks import configure_test
 
-                    configure_test(item.obj, self.seed, self.database)
+                    configure_test(item.obj, self.seed, self.database, self.budget_factor)
+                    self._count_examples(item.obj)
                 keep.append(item)
             else:
                 drop.append(item)
@@ -114,24 +91,41 @@ class GraderPlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
 
+    def _count_examples(self, test: Any) -> None:
+        """Count the examples Hypothesis runs (its documented ``inner_test`` hook), once per
+        test function for the life of the process."""
+        handle = test.hypothesis
+        inner = getattr(handle, "_grader_inner", None) or handle.inner_test
+        handle._grader_inner = inner
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            if self._current is not None:
+                self._current.examples += 1
+            return inner(*args, **kwargs)
+
+        handle.inner_test = counted
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: Any) -> None:
-        result = self.results[item.grader_exercise]
+        result = self.results[item.stash[EXERCISE]]
         if result.outcome != outcomes.PASSED:
             pytest.skip("an earlier check of this exercise did not pass")
-        self._learner.exercise = result.exercise
-        item.grader_started = time.perf_counter()
+        self._learner.exercise = self.exercises[result.name]
+        self._current = result
+        item.stash[STARTED] = time.perf_counter()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
         report = (yield).get_result()
-        result = self.results[item.grader_exercise]
+        result = self.results[item.stash[EXERCISE]]
         if call.when == "call":
-            result.seconds += time.perf_counter() - getattr(item, "grader_started",
-                                                            time.perf_counter())
+            result.seconds += time.perf_counter() - item.stash.get(STARTED, time.perf_counter())
             result.checks += 1
+            if not hasattr(item.obj, "hypothesis"):
+                result.examples += 1
         if report.failed and result.outcome == outcomes.PASSED and call.excinfo is not None:
-            result.outcome, result.verdict, result.detail = classify(call.excinfo.value)
-            if isinstance(result.verdict, outcomes.Verdict):
+            outcome, key, data = classify(call.excinfo.value)
+            if isinstance(call.excinfo.value, outcomes.Verdict) or key != INTERNAL:
                 # A fixed example (the book's) is not a "smallest input found".
-                result.verdict.data.setdefault("searched", hasattr(item.obj, "hypothesis"))
+                data.setdefault("searched", hasattr(item.obj, "hypothesis"))
+            result.outcome, result.key, result.data = outcome, key, plain_verdict(key, data)

@@ -1,6 +1,7 @@
-"""Renderers: the terminal report, results.json (Gradescope's format), and learner state.
+"""Renderers: the terminal report and results.json (Gradescope's format).
 
-They read ``ExerciseResult``s and write; they never grade.
+They read a ``RunResult`` (plain data, ``grader.results``) and a language, and write; they
+never grade. The text of each verdict comes from ``grader.verdict_text``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,21 @@ from typing import Any
 
 from grader import outcomes
 from grader.messages import t
+from grader.verdict_text import diagnosis, exercise_text
+
+
+def _hint(name: str, lang: str) -> str:
+    from grader import catalog as catalog_mod
+
+    try:
+        return catalog_mod.load().exercise(name).hint(lang)
+    except KeyError:
+        return ""
+
+
+def text_of(result: Any, lang: str) -> str:
+    """What the learner reads for one exercise (empty when it passed)."""
+    return exercise_text(result, lang, _hint(result.name, lang))
 
 _STYLE = {
     outcomes.PASSED: ("✓", "green"),
@@ -54,18 +70,20 @@ def results_json(run: Any, lang: str) -> dict:
     """Gradescope-compatible results: one test per exercise, ``name`` = chapterNN.<exercise>."""
     tests = []
     for r in run.results:
+        found = diagnosis(r, lang)
         tests.append({
-            "name": r.qualname,
+            "name": r.name,
             "score": r.score,
-            "max_score": r.exercise.points,
+            "max_score": r.max_points,
             "status": "passed" if r.outcome == outcomes.PASSED else "failed",
-            "output": r.text(lang) or t("outcome.passed", lang),
-            "extra_data": {"outcome": r.outcome, "seconds": round(r.seconds, 3),
-                           **({"diagnosis": r.diagnosis(lang)} if r.diagnosis(lang) else {})},
+            "output": text_of(r, lang) or t("outcome.passed", lang),
+            "extra_data": {"outcome": r.outcome, "isolation": run.isolation,
+                           "seconds": round(r.seconds, 3), "examples": r.examples,
+                           **({"diagnosis": found} if found else {})},
         })
     return {
         "score": sum(r.score for r in run.results),
-        "max_score": sum(r.exercise.points for r in run.results),
+        "max_score": sum(r.max_points for r in run.results),
         "execution_time": round(run.seconds, 3),
         "tests": tests,
     }
@@ -79,35 +97,38 @@ def write_json(path: str | os.PathLike, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def console(file: Any = None) -> Any:
+def console(file: Any = None, color: bool | None = None) -> Any:
+    """A rich console; ``color`` True forces ANSI colours (a notebook cell shows them)."""
     from rich.console import Console
 
+    # A notebook's kernel gets text, never rich's Jupyter rendering (the cell shows the stream).
     return Console(file=file or sys.stdout, highlight=False, soft_wrap=True,
-                   emoji=False, markup=False)
+                   emoji=False, markup=False, force_jupyter=False,
+                   **({"force_terminal": True} if color else {}))
 
 
-def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None) -> None:
+def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None,
+              color: bool | None = None) -> None:
     from rich.text import Text
 
-    con = console(out)
-    width = max((len(r.qualname) for r in run.results), default=10)
+    con = console(out, color)
+    width = max((len(r.name) for r in run.results), default=10)
     for r in run.results:
         glyph, style = _STYLE[r.outcome]
         line = Text()
         line.append(f"{glyph} ", style=style)
-        line.append(r.qualname.ljust(width + 2))
+        line.append(r.name.ljust(width + 2))
         line.append(pad(t(f"outcome.{r.outcome}", lang), 12), style=style + " bold")
-        line.append(f"{r.score:g}/{r.exercise.points:g}")
+        line.append(f"{r.score:g}/{r.max_points:g}")
         con.print(line)
-        text = r.text(lang)
-        own_stub = r.outcome == outcomes.NOT_STARTED and \
-            getattr(r.verdict, "key", "") == "not_started"
+        text = text_of(r, lang)
+        own_stub = r.outcome == outcomes.NOT_STARTED and r.key == "not_started"
         if text and not own_stub:  # "not started" needs no words, unless a dependency is
             con.print(Text("    " + text.replace("\n", "\n    "), style=""))
     passed = sum(r.outcome == outcomes.PASSED for r in run.results)
     con.print(Text(t("report.summary", lang, passed=passed, total=len(run.results),
                      score=sum(r.score for r in run.results),
-                     max_score=sum(r.exercise.points for r in run.results),
+                     max_score=sum(r.max_points for r in run.results),
                      seconds=run.seconds), style="bold"))
     if next_name:
         con.print(Text(t("report.next", lang, name=next_name)))

@@ -28,19 +28,22 @@ class ForbiddenFile(BaseException):
 
 class _Worker:
     def __init__(self, folder: str, sources: dict[str, tuple[str, str]] | None = None,
-                 forbidden_dir: str | None = None) -> None:
+                 forbidden_dirs: list[str] | tuple[str, ...] = ()) -> None:
         self.folder = os.path.realpath(folder)
         self.sources = sources or {}  # module name -> (source text, filename), e.g. notebooks
         self.handles: dict[int, Any] = {}
         self.modules: dict[str, types.ModuleType] = {}
-        self.forbidden_dir = os.path.realpath(forbidden_dir) if forbidden_dir else None
+        # Folders the learner's code may not open (the reference solutions, wherever they are).
+        self.forbidden_dirs = tuple(os.path.realpath(d) for d in forbidden_dirs)
         self.forbidden_hit: dict | None = None
+        self.default_threads = 1  # torch's own choice, for training (set by main)
+        self.emit: Any = None  # sends an ``event`` reply (set by main)
 
     def audit(self, event: str, args: tuple) -> None:
         """Audit hook: opening any file of the reference solutions (``import solutions...``,
         ``open()``, ``spec_from_file_location``, ``runpy``) is forbidden. Audit hooks cannot be
         removed, so learner code cannot switch this off."""
-        if event != "open" or self.forbidden_dir is None or not args:
+        if event != "open" or not self.forbidden_dirs or not args:
             return
         path = args[0]
         if isinstance(path, int) or path is None:
@@ -49,9 +52,11 @@ class _Worker:
             real = os.path.realpath(os.fsdecode(path))
         except (TypeError, ValueError):
             return
-        if real == self.forbidden_dir or real.startswith(self.forbidden_dir + os.sep):
+        for forbidden in self.forbidden_dirs:
+            if real != forbidden and not real.startswith(forbidden + os.sep):
+                continue
             if self.forbidden_hit is None:
-                name = os.path.relpath(real, os.path.dirname(self.forbidden_dir))
+                name = os.path.relpath(real, os.path.dirname(forbidden))
                 self.forbidden_hit = {"call": f"the reference solutions ({name})",
                                       "where": self._learner_line()}
             raise ForbiddenFile(real)
@@ -144,6 +149,8 @@ class _Worker:
         if op == "ping":
             return {"status": "ok", "value": os.getpid()}
         self.forbidden_hit = None
+        if op == "train":
+            return self.train(msg["config"])
         if op == "load":
             try:
                 self.load(msg["module"])
@@ -198,6 +205,27 @@ class _Worker:
             reply["args_after"] = wire.encode((args, kwargs))
         return reply
 
+    def train(self, config: dict) -> dict:
+        """``grader train``: the learner's LeNet trained by the learner's ``train``, progress
+        streamed as ``event`` replies (``grader.training``)."""
+        from grader import training, wire
+
+        try:
+            result = training.run(config, self, self.emit)
+        except training.CallFailed as failed:
+            return failed.reply
+        except _Missing as exc:
+            return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:
+                    pass
+        if self.forbidden_hit is not None:
+            return {"status": "forbidden", **self.forbidden_hit}
+        return {"status": "ok", "value": wire.encode(result)}
+
     def run(self, op: str, msg: dict, target: Any, args: tuple, kwargs: dict, guard: Any) -> Any:
         if op in ("call", "new"):
             fn = target
@@ -226,21 +254,25 @@ class _Missing(Exception):
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Serve on the connection whose file descriptor is ``argv[0]``. The first message is the
+    worker's setup (``protocol.Setup``), from the verdict process."""
     argv = sys.argv[1:] if argv is None else argv
     from multiprocessing.connection import Connection
 
     conn = Connection(int(argv[0]))
-    folder = argv[1]
-    flags = argv[2:]
-    sources = pickle.loads(conn.recv_bytes()) if "--sources" in flags else None
-    forbidden_dir = flags[flags.index("--forbid") + 1] if "--forbid" in flags else None
+    setup = pickle.loads(conn.recv_bytes())  # from the verdict process, which we trust
+    folder, sources = setup["folder"], setup.get("sources")
+    forbidden_dirs = list(setup.get("forbidden") or ())
     import torch  # noqa: F401  (imported once, before any learner code, while the grader starts)
 
     from grader import wire
 
     # Exercises work on tiny tensors, where a thread pool costs more than it gives.
+    default_threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    worker = _Worker(folder, sources, forbidden_dir)
+    worker = _Worker(folder, sources, forbidden_dirs)
+    worker.default_threads = default_threads
+    worker.emit = lambda event: conn.send_bytes(wire.dumps({"status": "event", **event}))
     sys.addaudithook(worker.audit)
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)

@@ -1,6 +1,7 @@
-"""Grade many (folder, targets) jobs in one verdict process; every job gets a fresh worker
-forked from the shared zygote. Reads JSON jobs on stdin, prints one JSON list of
-{qualname: [outcome, output]} on the last line of stdout. Test-suite plumbing only.
+"""Grade many (folder, targets) jobs in one verdict process, each through the verdict service
+with a worker of its own (forked from the shared fork server). Reads JSON jobs on stdin, prints
+one JSON list of {qualname: [outcome, output]} on the last line of stdout. Test-suite plumbing
+only.
 
 ``python tests/batch_grade.py [SEED]``: the Hypothesis seed (default 0, as the test suite uses).
 """
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from grader import catalog
-from grader.client import Worker
-from grader.runner import Job, run
+from grader import catalog, project, report, service
 
 
 def main() -> None:
@@ -21,12 +21,10 @@ def main() -> None:
     cat = catalog.load()
     out = []
     for folder, targets in jobs:
-        worker = Worker(folder)
-        try:
-            result = run(Job(folder=folder, exercises=cat.resolve(targets), seed=seed), worker)
-        finally:
-            worker.close()
-        out.append({r.qualname: [r.outcome, r.text("en")] for r in result.results})
+        plan = project.plan(cat.resolve(targets), Path(folder), root=None, seed=seed,
+                            memory_limit_mb=project.DEFAULT_MEMORY_MB)
+        result = service.run(plan)
+        out.append({r.name: [r.outcome, report.text_of(r, "en")] for r in result.results})
     print(json.dumps(out))
 
 

@@ -154,7 +154,7 @@ def test_whole_submission_timeout_kills_everything(tmp_path):
     # importing the module takes a minute: the worker is busy when the 5 s limit strikes
     folder = make_folder(tmp_path / "slowpoke", MODULE, {"_nap": "import time\ntime.sleep(60)"})
     exercises = CAT.resolve(["chapter19"])
-    g = grade_submission(folder, exercises, ["chapter19"], tmp_path / "out", timeout=5)
+    g = grade_submission(folder, exercises, tmp_path / "out", timeout=5)
     assert g.status == "timeout"
     data = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
     assert data["score"] == 0 and data["max_score"] == 8
@@ -184,8 +184,8 @@ def test_a_timeout_kills_its_slot_and_the_next_submission_gets_a_fresh_one(tmp_p
     assert {t["extra_data"]["outcome"] for t in slow["tests"]} == {"timeout"}
     in_slot = _results(out, "carol")
     assert in_slot["score"] == 7
-    alone = grade_submission(subs / "carol", CAT.resolve(["chapter19"]), ["chapter19"],
-                             tmp_path / "alone")  # slot=None: a process of its own
+    alone = grade_submission(subs / "carol", CAT.resolve(["chapter19"]),
+                             tmp_path / "alone")  # service=None: a process of its own
     assert alone.status == "graded"
     assert [(t["name"], t["score"], t["extra_data"]["outcome"], t["output"])
             for t in in_slot["tests"]] == \

@@ -202,12 +202,31 @@ def test_cli_grades_notebooks_like_chapter_files(tmp_path, chapter):
     for solutions, expected, code in ((True, "passed", 0), (False, "not_started", 1)):
         path = make(tmp_path, chapter, solutions)
         report = tmp_path / f"{solutions}.json"
+        # The instructor's switch, never the notebook's metadata, selects solutions/ for the
+        # other chapters it imports (test_notebook_metadata_selects_nothing).
         proc = run_grader("check", str(path), "--seed", "0", "--device", "cpu", "--lang", "en",
-                          "--report", str(report))
+                          "--report", str(report), *(["--solutions"] if solutions else []))
         assert proc.returncode == code, proc.stdout + proc.stderr
         got = outcomes(report)
         assert set(got) == names
         assert set(got.values()) == {expected}, got
+
+
+@pytest.mark.slow
+def test_notebook_metadata_selects_nothing(tmp_path):
+    """A submitted notebook that claims to be the instructor's (``metadata.convgrade.solutions``)
+    is graded as any other: chapter 21's cells import chapter 19 from exercises/, not from the
+    reference solutions."""
+    path = make(tmp_path, CAT.chapter("chapter21"), True)
+    nb = nbformat.read(str(path), 4)
+    nb.metadata["convgrade"]["solutions"] = True
+    nbformat.write(nb, str(path))
+    report = tmp_path / "claims.json"
+    proc = run_grader("check", str(path), "--seed", "0", "--device", "cpu", "--lang", "en",
+                      "--report", str(report))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert outcomes(report)["chapter21.corr2d_multi_in"] == "not_started"
+    assert "calls corr2d" in proc.stdout
 
 
 @pytest.mark.slow

@@ -7,10 +7,10 @@ import os
 import signal
 import time
 
-from grader import catalog, wire
-from grader.client import Worker
-from grader.runner import Job, run
-from grader.zygote import Zygote
+from grader import catalog, service, wire
+from grader.fork_server import ForkServer
+from grader.plan import Plan
+from grader.worker_client import Worker
 from tests.support import SOLUTIONS
 
 PROBE = "import sys\n\ndef has(name):\n    return name in sys.modules\n"
@@ -26,42 +26,44 @@ def _has(worker: Worker, name: str) -> bool:
     return wire.decode(reply["value"], device_map=lambda d: d, handles={})
 
 
-def test_zygote_preload_reaches_the_forks_after_it(tmp_path):
+def test_fork_server_preload_reaches_the_forks_after_it(tmp_path):
     (tmp_path / "probe.py").write_text(PROBE, "utf-8")
-    zygote = Zygote()
-    zygote.start()
+    server = ForkServer()
+    server.start()
     try:
-        early = Worker(tmp_path, zygote=zygote)
+        early = Worker(tmp_path, server=server)
         early.preload = (UNUSED,)
-        early.start_soon()  # forks, then asks the zygote to import the module
+        early.start_soon()  # forks, then asks the fork server to import the module
         assert _has(early, UNUSED) is False
         assert not early.has_preloaded((UNUSED,))
-        late = Worker(tmp_path, zygote=zygote)
+        late = Worker(tmp_path, server=server)
         late.preload = (UNUSED,)
         assert _has(late, UNUSED) is True  # its fork waited for the import
         assert late.has_preloaded((UNUSED,))
         early.close()
         late.close()
     finally:
-        zygote.close()
+        server.close()
 
 
 def test_an_exercise_that_needs_a_preload_gets_a_worker_forked_after_it():
     cat = catalog.load()
     (train,) = cat.resolve(["chapter23.train"])
     assert "torch._dynamo" in train.preload
-    worker = Worker(SOLUTIONS, zygote=Zygote())
-    worker.zygote.start()
+    server = ForkServer()
+    server.start()
+    plan = Plan(targets=(train.qualname,), folder=str(SOLUTIONS), seed=0)
+    worker = service.worker_for(plan, server=server)
     try:
-        worker.preload = train.preload
-        worker.start_soon()  # as `grader check` does: forked before the zygote preloads
-        (result,) = run(Job(folder=SOLUTIONS, exercises=[train], seed=0), worker).results
-        assert result.outcome == "passed", result.text("en")
+        assert worker.preload == train.preload
+        worker.start_soon()  # as `grader check` does: forked before the fork server preloads
+        (result,) = service.run(plan, worker).results
+        assert result.outcome == "passed", result.data
         assert worker.has_preloaded(train.preload)
         assert worker.generation == 2  # the first worker was replaced, not reused
     finally:
         worker.close()
-        worker.zygote.close()
+        server.close()
 
 
 def test_a_worker_that_died_between_calls_is_replaced_quietly(tmp_path):
@@ -80,22 +82,22 @@ def test_a_worker_that_died_between_calls_is_replaced_quietly(tmp_path):
         worker.close()
 
 
-def test_a_zygote_that_missed_a_reply_is_abandoned_not_misread(tmp_path):
+def test_a_fork_server_that_missed_a_reply_is_abandoned_not_misread(tmp_path):
     """A reply that comes after its request timed out would answer the next request (a spawn
-    handed an old pid): the zygote is dropped instead, and workers start without it."""
+    handed an old pid): the fork server is dropped instead, and workers start without it."""
     (tmp_path / "probe.py").write_text(PROBE, "utf-8")
-    zygote = Zygote()
-    zygote.start()
+    server = ForkServer()
+    server.start()
     try:
-        assert zygote._ask({"op": "poll", "pid": os.getpid()})["code"] is None  # ready
+        assert server._ask({"op": "poll", "pid": os.getpid()})["code"] is None  # ready
         try:
-            zygote._ask({"op": "preload", "modules": ["torch._dynamo"]}, timeout=0.01)
+            server._ask({"op": "preload", "modules": ["torch._dynamo"]}, timeout=0.01)
         except OSError:
             pass
-        assert not zygote.alive()
-        worker = Worker(tmp_path, zygote=zygote)
+        assert not server.alive()
+        worker = Worker(tmp_path, server=server)
         assert _has(worker, "sys") is True  # a fresh interpreter, not a confused fork
         assert worker.request({"op": "ping"}, 30)["value"] == worker.proc.pid
         worker.close()
     finally:
-        zygote.close()
+        server.close()

@@ -7,39 +7,32 @@ the isolated worker and ``grader.compare`` to judge what comes back.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from hypothesis import settings
 
 
-def thorough_factor() -> float:
-    """``--thorough`` multiplies every property's example budget (instructors, CI); read at
-    every run, so a long-lived grading process (``grader.slot``) follows it too."""
-    return float(os.environ.get("GRADER_THOROUGH_FACTOR", "1"))
-
-
 def budget(examples: int) -> Any:
-    """Decorator: ``examples`` Hypothesis examples for this property (×10 when thorough).
-    The plugin applies the factor of the current run (``configure_test``)."""
+    """Decorator: ``examples`` Hypothesis examples for this property. The plugin applies the
+    run's factor (``--thorough``: ten times as many) through ``configure_test``."""
 
     def decorate(test: Any) -> Any:
-        test = settings(max_examples=max(1, int(examples * thorough_factor())))(test)
+        test = settings(max_examples=max(1, examples))(test)
         test._grader_budget = examples
         return test
 
     return decorate
 
 
-def configure_test(test: Any, seed: int | None, database: Any) -> None:
-    """Settings of one property for this run: its budget times the current factor, and the
-    run's example database, or none and a fixed seed when ``seed`` is given. Set afresh every
-    run, from the settings the check module declared: a process that grades run after run must
-    not carry one run's seed, database or factor into the next."""
+def configure_test(test: Any, seed: int | None, database: Any, factor: float = 1.0) -> None:
+    """Settings of one property for this run: its budget times ``factor``, and the run's
+    example database, or none and a fixed seed when ``seed`` is given. Set afresh every run,
+    from the settings the check module declared: a process that grades run after run must not
+    carry one run's seed, database or factor into the next."""
     base = test.__dict__.setdefault("_grader_settings", test._hypothesis_internal_use_settings)
     changes: dict[str, Any] = {"database": None if seed is not None else database}
     examples = getattr(test, "_grader_budget", None)
     if examples is not None:
-        changes["max_examples"] = max(1, int(examples * thorough_factor()))
+        changes["max_examples"] = max(1, int(examples * factor))
     test._hypothesis_internal_use_settings = settings(base, **changes)
     test._hypothesis_internal_use_seed = seed

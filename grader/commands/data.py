@@ -32,10 +32,11 @@ def register(subparsers: Any) -> None:
 
 def cmd_data(args: Any) -> int:
     from grader import data
-    from grader.cli import EXIT_FAILED, EXIT_OK, _lang
+    from grader.errors import EXIT_FAILED, EXIT_OK
     from grader.messages import t
+    from grader.project import default_lang
 
-    lang = _lang(args)
+    lang = default_lang(args)
     folder = Path(args.dir).expanduser().resolve() if args.dir else data.default_dir()
     try:
         if args.verify:

@@ -4,8 +4,9 @@ Each submission is graded as by ``grader check … --exercises <student> --seed 
 with a memory limit on the learner's worker and a time limit on the whole submission; a
 submission that hangs, crashes or breaks the grader gets a report that says so and never stops
 the batch. The fixed seed makes the verdicts reproducible: the same submission always gets the
-same verdict. The N verdict processes (``grader.slot``) are started once and grade one
-submission after another; every submission's code runs in a fresh worker process of its own.
+same verdict. The N verdict processes (``grader.service_process``) are started once and grade
+one submission after another; every submission's code runs in a fresh worker process of its
+own. Results come back as data and are rendered here.
 
 Writes ``OUT/<student>/results.json`` (the contract's format, plus ``grader.log``: the terminal
 report), ``OUT/gradebook.csv``, ``OUT/summary.json`` and ``OUT/summary.md`` (per exercise: how
@@ -20,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import queue
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -32,12 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.cli import EXIT_FAILED, EXIT_OK, UsageError, _lang
-from grader.slot import Slot, kill_tree
+from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
+from grader.project import default_lang
 
 DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
 DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
 SEED = 0
+# The contract's default for `grade` is the sandbox; until the launcher can start one, the
+# strongest level available here is `process` (see grader.launcher.available).
+SANDBOX_DEFAULT = False
 SKIP_DIRS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints"}
 
 
@@ -63,6 +65,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--thorough", action="store_true",
                    help="ten times as many examples per property (slower, more certain)")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one suite per student")
+    from grader.project import add_isolation_options
+
+    add_isolation_options(p)
     p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_grade)
 
@@ -103,89 +108,78 @@ def has_notebooks(folder: Path) -> bool:
                for p in folder.rglob("*.ipynb"))
 
 
-def synthesized(exercises: list, outcome: str, text: str) -> dict:
-    """A results.json for a submission whose verdict process wrote none: every exercise gets
-    ``outcome`` and ``text`` (the learner still sees why, per exercise)."""
-    return {
-        "score": 0.0,
-        "max_score": sum(ex.points for ex in exercises),
-        "execution_time": 0.0,
-        "tests": [{"name": ex.qualname, "score": 0.0, "max_score": ex.points,
-                   "status": "failed", "output": text, "extra_data": {"outcome": outcome}}
-                  for ex in exercises],
-    }
-
-
-def grader_env() -> dict:
-    """The environment of every verdict process of a batch: plain output, fixed hashing."""
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("GRADER_SOLUTIONS", None)  # would not change --exercises, but keep it plain
+def grade_env() -> dict:
+    """The environment of every verdict process of a batch: fixed hashing, no solutions switch
+    (the plan says what is graded)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("GRADER_SOLUTIONS", None)
     return env
 
 
-def grade_submission(folder: Path, exercises: list, targets: list[str], out: Path, *,
-                     student: str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                     memory_limit_mb: int = DEFAULT_MEMORY_MB, device: str = "cpu",
-                     lang: str = "en", thorough: bool = False,
-                     slot: Slot | None = None) -> Graded:
-    """Grade one submission folder, in ``slot`` or else in a fresh verdict process; write
-    ``out/results.json`` and ``out/grader.log``. Never raises for anything the submission
-    does."""
+def submission_plan(folder: Path, exercises: list, *, device: str = "cpu",
+                    memory_limit_mb: int | None = DEFAULT_MEMORY_MB, thorough: bool = False,
+                    isolation: str = "process") -> Any:
+    """The plan for one student's folder: a fixed seed (the same files always get the same
+    verdict), no example database, the reference solutions masked."""
+    from grader import project
+
+    filenames = sorted({ex_chapter_file(ex) for ex in exercises})
+    graded_dir = chapter_folder(folder, filenames) or folder  # none: `missing_file` says so
+    return project.plan(exercises, graded_dir, root=project.find_root(), device=device,
+                        seed=SEED, thorough=thorough, memory_limit_mb=memory_limit_mb or None,
+                        isolation=isolation)
+
+
+def grade_submission(folder: Path, exercises: list, out: Path, *, student: str | None = None,
+                     timeout: float = DEFAULT_TIMEOUT, memory_limit_mb: int = DEFAULT_MEMORY_MB,
+                     device: str = "cpu", lang: str = "en", thorough: bool = False,
+                     isolation: str = "process", service: Any = None) -> Graded:
+    """Grade one submission folder in ``service`` (a warm verdict process; a fresh one when
+    None) and write ``out/results.json`` and ``out/grader.log`` (the terminal report). Never
+    raises for anything the submission does."""
     from grader import report
-    from grader.client import describe_exit
+    from grader.launcher import describe_exit
     from grader.messages import t
+    from grader.results import synthesized
+    from grader.service_process import Service, ServiceDied, ServiceError
 
     student = student or folder.name
     out.mkdir(parents=True, exist_ok=True)
-    results_path = out / "results.json"
-    results_path.unlink(missing_ok=True)  # a stale report must never stand for this run
+    (out / "results.json").unlink(missing_ok=True)  # a stale report must never stand for this
     filenames = sorted({ex_chapter_file(ex) for ex in exercises})
-    graded_dir = chapter_folder(folder, filenames)
-    if graded_dir is None and has_notebooks(folder):
+    if chapter_folder(folder, filenames) is None and has_notebooks(folder):
         return Graded(student, "notebooks", None, note=t("grade.notebooks", lang))
-    graded_dir = graded_dir or folder  # no chapter file at all: `missing_file` says so
-    argv = ["check", *targets, "--exercises", str(graded_dir), "--report", str(results_path),
-            "--seed", str(SEED), "--device", device, "--lang", lang,
-            "--memory-limit", str(memory_limit_mb)]  # 0: none
-    if thorough:
-        argv.append("--thorough")
+    plan = submission_plan(folder, exercises, device=device, memory_limit_mb=memory_limit_mb,
+                           thorough=thorough, isolation=isolation)
+    own = service is None
+    service = service or Service(grade_env())
     started = time.perf_counter()
-    if slot is not None:
-        rc = slot.run(argv, out, out / "grader.log", timeout)
-    else:
-        with open(out / "grader.log", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "grader", *argv],
-                                    stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, cwd=out, env=grader_env(),
-                                    start_new_session=True)
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                kill_tree(proc)
-                rc = None
+    status, note = "graded", ""
+    try:
+        run = service.submit(plan, timeout)
+        if run is None:
+            status = "timeout"
+            run = synthesized(plan.job_id, exercises, "timeout", "grade.timeout",
+                              {"seconds": timeout}, device, isolation)
+    except ServiceDied as died:
+        how_en, how_zh = describe_exit(died.code)
+        status, note = "crashed", died.output
+        run = synthesized(plan.job_id, exercises, "crashed", "grade.crashed",
+                          {"how_en": how_en, "how_zh": how_zh, "output": died.output[-1500:]},
+                          device, isolation)
+    except ServiceError as exc:
+        status, note = "failed", str(exc)
+        run = synthesized(plan.job_id, exercises, "error", "grade.failed",
+                          {"code": 1, "output": str(exc)[-1500:]}, device, isolation)
+    finally:
+        if own:
+            service.close()
     seconds = time.perf_counter() - started
-    if rc is None:
-        results_path.unlink(missing_ok=True)
-        data = synthesized(exercises, "timeout", t("grade.timeout", lang, seconds=timeout))
-        report.write_json(results_path, data)
-        return Graded(student, "timeout", data, seconds)
-    if rc in (EXIT_OK, EXIT_FAILED) and results_path.is_file():
-        try:
-            data = json.loads(results_path.read_text("utf-8"))
-            return Graded(student, "graded", data, seconds)
-        except ValueError:
-            pass
-    tail = _tail(out / "grader.log")
-    if rc < 0:
-        how_en, how_zh = describe_exit(rc)
-        data = synthesized(exercises, "crashed",
-                           t("grade.crashed", lang, how_en=how_en, how_zh=how_zh, output=tail))
-        status = "crashed"
-    else:
-        data = synthesized(exercises, "error", t("grade.failed", lang, code=rc, output=tail))
-        status = "failed"
-    report.write_json(results_path, data)
-    return Graded(student, status, data, seconds, note=tail)
+    data = report.results_json(run, lang)
+    report.write_json(out / "results.json", data)
+    with open(out / "grader.log", "w", encoding="utf-8", errors="replace") as log:
+        report.print_run(run, lang, out=log)
+    return Graded(student, status, data, seconds, note=note)
 
 
 def ex_chapter_file(ex: Any) -> str:
@@ -215,7 +209,7 @@ def students(submissions: Path, out: Path) -> list[Path]:
 def cmd_grade(args: Any) -> int:
     from grader import catalog as catalog_mod
 
-    lang = _lang(args)
+    lang = default_lang(args)
     catalog = catalog_mod.load()
     try:
         exercises = catalog.resolve(args.targets)
@@ -232,6 +226,9 @@ def cmd_grade(args: Any) -> int:
     if args.device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
                          f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
+    from grader.project import isolation
+
+    args.isolation_level = isolation(args, sandbox_default=SANDBOX_DEFAULT)
     out = Path(args.out).expanduser().resolve()
     folders = students(submissions, out)
     if not folders:
@@ -267,27 +264,27 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
 
     total = sum(ex.points for ex in exercises)
     graded: list[Graded] = []
-    # One verdict process per job slot, started now (they import in parallel) and reused.
-    env = grader_env()
-    if args.thorough:
-        env["GRADER_THOROUGH_FACTOR"] = "10"
-    slots: queue.Queue = queue.Queue()
-    every = [Slot(env) for _ in range(min(args.jobs, len(folders)))]
-    for slot in every:
-        slot.start()
-        slots.put(slot)
+    # One warm verdict process per job, started now (they import in parallel) and reused.
+    from grader.service_process import Service
+
+    services: queue.Queue = queue.Queue()
+    every = [Service(grade_env()) for _ in range(min(args.jobs, len(folders)))]
+    for service in every:
+        service.start()
+        services.put(service)
+    isolation = getattr(args, "isolation_level", "process")
 
     def one(folder: Path) -> Graded:
-        slot = slots.get()
+        service = services.get()
         try:
-            return grade_submission(folder, exercises, args.targets, out / folder.name,
+            return grade_submission(folder, exercises, out / folder.name,
                                     timeout=args.timeout, memory_limit_mb=args.memory_limit,
                                     device=args.device, lang=lang, thorough=args.thorough,
-                                    slot=slot)
+                                    isolation=isolation, service=service)
         except Exception as exc:  # the grader's fault (disk full…): this student only
             return Graded(folder.name, "failed", None, note=f"{type(exc).__name__}: {exc}")
         finally:
-            slots.put(slot)
+            services.put(service)
 
     def line(g: Graded) -> str:
         score = float(g.results["score"]) if g.results else 0.0  # status says "not graded"
@@ -325,12 +322,12 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
                 print(line(g), flush=True)
     except BaseException:  # Ctrl-C: no new submission starts, the running ones are stopped
         pool.shutdown(wait=False, cancel_futures=True)
-        for slot in every:
-            slot.kill()
+        for service in every:
+            service.kill()
         raise
     pool.shutdown()
-    for slot in every:
-        slot.close()
+    for service in every:
+        service.close()
     return graded
 
 

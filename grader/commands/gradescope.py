@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader.cli import EXIT_OK, UsageError, _lang
+from grader.errors import EXIT_OK, UsageError
+from grader.project import default_lang
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 _EPOCH = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: a rebuilt bundle is byte-identical
@@ -106,7 +107,7 @@ def cmd_gradescope(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader.messages import t
 
-    lang = _lang(args)
+    lang = default_lang(args)
     try:
         exercises = catalog_mod.load().resolve(args.targets)
     except catalog_mod.TargetError as exc:

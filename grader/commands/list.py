@@ -2,61 +2,17 @@
 
 It reads the catalog, ``.grader/last.json`` (written by ``grader check``) and the chapter files
 (to mark a result "edited since" when the file changed after it was graded): no torch, no
-grading, so it answers at once. ``load_state`` and ``next_exercise`` are shared
-with ``grader hint`` and ``grader watch``.
+grading, so it answers at once. The state itself is ``grader.project``'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
+from grader.project import file_fingerprint, graded_files, load_state, next_exercise
+
 UNCHECKED = "unchecked"  # no outcome recorded yet (not an outcome of the grader)
-
-
-def _last(root: Path | None) -> dict:
-    """``.grader/last.json`` as a dict; empty when there is none or it is unreadable (the
-    state is a convenience: a damaged file must not stop the learner)."""
-    if root is None:
-        return {}
-    try:
-        data = json.loads((root / ".grader" / "last.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def load_state(root: Path | None) -> dict[str, str]:
-    """{qualname: last outcome} from ``.grader/last.json``."""
-    return {k: v for k, v in _last(root).items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def file_fingerprint(path: Path) -> str:
-    """A short hash of a file's bytes ("" when it cannot be read)."""
-    import hashlib
-
-    try:
-        return hashlib.sha1(path.read_bytes()).hexdigest()[:16]
-    except OSError:
-        return ""
-
-
-def graded_files(root: Path | None) -> dict[str, str]:
-    """{qualname: fingerprint of the chapter file that exercise was last graded from}."""
-    files = _last(root).get("_files")
-    return {k: v for k, v in files.items() if isinstance(v, str)} \
-        if isinstance(files, dict) else {}
-
-
-def next_exercise(catalog: Any, state: dict[str, str]) -> Any | None:
-    """The first exercise in course order whose last outcome is not ``passed``; None when all
-    have passed."""
-    for ex in catalog.exercises():
-        if state.get(ex.qualname) != "passed":
-            return ex
-    return None
 
 
 def cmd_list(args: Any) -> int:
@@ -64,10 +20,10 @@ def cmd_list(args: Any) -> int:
 
     from grader import catalog as catalog_mod
     from grader import report
-    from grader.cli import _lang, find_root
     from grader.messages import t
+    from grader.project import default_lang, find_root
 
-    lang = _lang(args)
+    lang = default_lang(args)
     catalog = catalog_mod.load()
     root = find_root()
     state = load_state(root)

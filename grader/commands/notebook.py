@@ -14,10 +14,11 @@ from typing import Any
 def cmd_notebook(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader import notebooks
-    from grader.cli import UsageError, _lang, find_root, solutions_mode
+    from grader.errors import UsageError
     from grader.messages import t
+    from grader.project import default_lang, find_root, solutions_mode
 
-    lang = _lang(args)
+    lang = default_lang(args)
     catalog = catalog_mod.load()
     root = find_root()
     if root is None:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.cli import EXIT_FAILED, EXIT_OK, UsageError, _lang, find_root
+from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
+from grader.project import default_lang, find_root
 
 
 def register(subparsers: Any) -> None:
@@ -144,7 +145,7 @@ def _backup_dir(root: Path) -> Path:
 def cmd_release(args: Any) -> int:
     from grader.messages import t
 
-    lang = _lang(args)
+    lang = default_lang(args)
     if args.check and args.force:
         raise UsageError("--check writes nothing: it cannot be combined with --force",
                          "--check 不写入任何文件：不能与 --force 同时使用")

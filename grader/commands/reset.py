@@ -124,18 +124,11 @@ def _write(path: Path, text: str) -> None:
 
 def cmd_reset(args: Any) -> int:
     from grader import catalog as catalog_mod
-    from grader.cli import (
-        EXIT_FAILED,
-        EXIT_OK,
-        EXIT_USAGE,
-        UsageError,
-        _lang,
-        find_root,
-        solutions_mode,
-    )
+    from grader.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
     from grader.messages import t
+    from grader.project import default_lang, find_root, solutions_mode
 
-    lang = _lang(args)
+    lang = default_lang(args)
     if solutions_mode(args):
         raise UsageError(t("reset.solutions_mode", lang))
     catalog = catalog_mod.load()

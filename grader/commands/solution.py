@@ -1,7 +1,7 @@
 """``grader solution TARGET``: the reference solution of one exercise, once the learner's passes.
 
-It grades the learner's exercise first, with ``grader check`` in a subprocess (the same verdict
-as the learner would get), and shows the reference only after a pass. ``--solutions`` or
+It grades the learner's exercise first, through the verdict service in this process (the same
+verdict as the learner would get), and shows the reference only after a pass. ``--solutions`` or
 ``GRADER_SOLUTIONS=1`` skip the check (instructors).
 """
 
@@ -9,35 +9,29 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from grader.release import BEGIN, END
 
 
-def own_outcome(root: Path, qualname: str, lang: str) -> tuple[str | None, str]:
-    """(the outcome of ``grader check qualname`` on the learner's exercises, its stderr)."""
-    env = {k: v for k, v in os.environ.items() if k != "GRADER_SOLUTIONS"}
-    env["NO_COLOR"] = "1"
-    with tempfile.TemporaryDirectory(prefix="grader-solution-") as tmp:
-        report = Path(tmp) / "results.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "grader", "--lang", lang, "check", qualname,
-             "--report", str(report)],
-            cwd=root, env=env, capture_output=True, text=True, errors="replace")
-        try:
-            tests = json.loads(report.read_text("utf-8"))["tests"]
-        except (OSError, ValueError, KeyError):
-            return None, proc.stderr
-    for test in tests:
-        if test.get("name") == qualname:
-            return test.get("extra_data", {}).get("outcome"), proc.stderr
-    return None, proc.stderr
+def own_outcome(root: Path, qualname: str) -> str:
+    """The outcome of the learner's exercise in ``exercises/``, graded here as ``grader check``
+    would (the same verdict the learner gets)."""
+    from grader import catalog as catalog_mod
+    from grader import launcher, project, service
+
+    exercises = catalog_mod.load().resolve([qualname])
+    launcher.warm_up()
+    plan = project.plan(exercises, root / "exercises", root=root,
+                        memory_limit_mb=project.memory_limit(None, "cpu"),
+                        database_key=str((root / "exercises").resolve()))
+    worker = service.worker_for(plan)
+    worker.start_soon()
+    run = service.run(plan, worker)
+    project.save_state(root, run, root / "exercises")  # as `grader check` would
+    return run.results[0].outcome
 
 
 def reference_code(source: str, name: str) -> tuple[str, int, int] | None:
@@ -68,11 +62,12 @@ def cmd_solution(args: Any) -> int:
 
     from grader import catalog as catalog_mod
     from grader import report
-    from grader.cli import EXIT_FAILED, EXIT_OK, UsageError, _lang, find_root, solutions_mode
     from grader.commands.reset import shown_path
+    from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
     from grader.messages import t
+    from grader.project import default_lang, find_root, solutions_mode
 
-    lang = _lang(args)
+    lang = default_lang(args)
     catalog = catalog_mod.load()
     try:
         exercises = catalog.resolve([args.target])
@@ -91,11 +86,7 @@ def cmd_solution(args: Any) -> int:
         return EXIT_FAILED
     if not solutions_mode(args):
         with report.progress(t("solution.checking", lang, name=ex.qualname)):
-            outcome, stderr = own_outcome(root, ex.qualname, lang)
-        if outcome is None:
-            print(t("solution.check_failed", lang, name=ex.qualname,
-                    detail=stderr.strip()[-500:]), file=sys.stderr)
-            return EXIT_FAILED
+            outcome = own_outcome(root, ex.qualname)
         if outcome != "passed":
             print(t("solution.locked", lang, name=ex.qualname,
                     outcome=t(f"outcome.{outcome}", lang)))

@@ -8,13 +8,12 @@ collapses the several events of one save, ignores late duplicates, and, checked 
 even without events, catches saves on file systems that deliver no events at all (network
 drives, some containers and WSL mounts).
 
-Each run is ``grader check`` in a verdict process of its own kind (``grader.slot``), kept
-between runs: the first run imports torch, pytest and Hypothesis, every later run starts warm.
-The learner's code runs in a fresh worker for every run, so a crash or a hang never ends the
-watch (and a run that takes more than ``RUN_TIMEOUT`` gets the slot replaced). On a terminal the
-slot writes straight to it (colours, spinner); otherwise to ``.grader/watch.log``, which is
-then printed. Without TARGET the watch follows the course: it grades the next exercise not yet
-passed.
+Each run is a plan sent to a warm verdict process (``grader.service_process``), kept between
+runs: the first run imports torch, pytest and Hypothesis, every later run starts warm. The
+learner's code runs in a fresh worker for every run, so a crash or a hang never ends the watch
+(and a run that takes more than ``RUN_TIMEOUT`` gets the verdict process replaced). The result
+comes back as data and is rendered here. Without TARGET the watch follows the course: it grades
+the next exercise not yet passed.
 """
 
 from __future__ import annotations
@@ -22,9 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -145,76 +142,70 @@ def cmd_watch(args: Any) -> int:
     from rich.text import Text
 
     from grader import catalog as catalog_mod
-    from grader import report
-    from grader.cli import UsageError, _lang, graded_folder, solutions_mode
-    from grader.commands.list import load_state, next_exercise
+    from grader import project, report
+    from grader.commands.check import resolve_targets
     from grader.commands.reset import shown_path
+    from grader.errors import UsageError
     from grader.messages import t
-    from grader.slot import Slot
+    from grader.service_process import Service, ServiceDied, ServiceError
 
-    lang = _lang(args)
+    lang = project.default_lang(args)
     catalog = catalog_mod.load()
     if args.target:
-        try:
-            catalog.resolve([args.target])
-        except catalog_mod.TargetError as exc:
-            raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+        resolve_targets([args.target])
     if args.debounce < 0 or (args.max_runs is not None and args.max_runs < 1):
         raise UsageError("--debounce must be >= 0 and --max-runs >= 1",
                          "--debounce 必须 >= 0，--max-runs 必须 >= 1")
-    folder, root = graded_folder(args)
+    project.check_device_name(args.device)
+    folder, root = project.graded_folder(args)
+    solutions = project.solutions_mode(args)
     # Following the course needs the state that `grader check` keeps for exercises/ only.
-    follow = not args.target and root is not None and not args.exercises \
-        and not solutions_mode(args)
+    learner_mode = root is not None and not args.exercises and not solutions
+    follow = not args.target and learner_mode
+    memory = project.memory_limit(None, args.device)
     con = report.console()
-    extra = ["--device", args.device]
-    if args.exercises:
-        extra += ["--exercises", str(folder)]
-    if getattr(args, "solutions", False):
-        extra.append("--solutions")
 
     def current_target() -> str:
         if args.target:
             return args.target
         if not follow:
             return "all"
-        upcoming = next_exercise(catalog, load_state(root))
+        upcoming = project.next_exercise(catalog, project.load_state(root))
         return upcoming.qualname if upcoming else "all"
 
-    slot = Slot({**os.environ})
-    slot.start()  # imports while the first run is prepared
-    terminal = _terminal()
-    log = (root / ".grader" / "watch.log") if root is not None else \
-        Path(tempfile.mkdtemp(prefix="grader-watch-")) / "watch.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    service = Service()
+    service.start()  # imports while the first run is prepared
 
-    def regrade(run: int) -> int:
+    def regrade(run_number: int) -> int:
         target = current_target()
         if not args.no_clear:
             con.clear()
-        con.print(Text(t("watch.header", lang, target=target, run=run,
+        con.print(Text(t("watch.header", lang, target=target, run=run_number,
                          time=time.strftime("%H:%M:%S")), style="bold cyan"))
         sys.stdout.flush()
-        size = shutil.get_terminal_size()
-        job_env = {"COLUMNS": str(size.columns), "LINES": str(size.lines)} if terminal else {}
+        plan = project.plan(
+            resolve_targets([target]), folder, root=root, device=args.device,
+            memory_limit_mb=memory,
+            database_key=str(folder) if root is not None and not solutions else None)
+        status = 1
         try:
-            status = slot.run(["--lang", lang, "check", target, "--no-next", *extra],
-                              Path.cwd(), terminal or log, RUN_TIMEOUT, env=job_env)
-        except OSError as exc:
-            status = -1
-            con.print(Text(str(exc), style="red"))
-        if not terminal:
-            try:
-                sys.stdout.write(log.read_text("utf-8", errors="replace"))
-            except OSError:
-                pass
-        if status is None:
+            with report.progress(t("report.grading", lang, folder=folder)):
+                run = service.submit(plan, RUN_TIMEOUT)
+        except (ServiceDied, ServiceError, OSError) as exc:
+            run, status = None, -1
+            con.print(Text(str(getattr(exc, "output", "") or exc), style="red"))
+        if run is not None:
+            if learner_mode:
+                project.save_state(root, run, folder)
+            report.print_run(run, lang)
+            status = 0 if run.passed else 1
+        elif status == 1:
             status = -1
             con.print(Text(t("watch.run_timeout", lang, seconds=RUN_TIMEOUT), style="red"))
         if status not in (0, 1):
             con.print(Text(t("watch.check_failed", lang, status=status), style="red"))
         elif follow and status == 0:
-            upcoming = next_exercise(catalog, load_state(root))
+            upcoming = project.next_exercise(catalog, project.load_state(root))
             if upcoming is None:
                 con.print(Text(t("list.done", lang), style="bold green"))
             elif upcoming.qualname != target:
@@ -237,23 +228,13 @@ def cmd_watch(args: Any) -> int:
         con.print(Text(t("watch.stopped", lang)))
         return 0
     finally:
-        slot.kill()
-        if terminal:
+        service.kill()
+        if sys.stdout.isatty():
             sys.stdout.write("\x1b[?25h")  # the cursor, in case a spinner was cut off
             sys.stdout.flush()
         if observer is not None:
             observer.stop()
             observer.join(timeout=5)
-
-
-def _terminal() -> str | None:
-    """The terminal device this process writes to (the slot writes there itself), or None."""
-    try:
-        if sys.stdout.isatty():
-            return os.ttyname(sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-    return None
 
 
 def register(subparsers: Any) -> None:

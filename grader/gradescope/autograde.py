@@ -51,21 +51,24 @@ def grade(root: Path, config: dict, results: Path) -> int:
     submission = root / "submission"
     submission.mkdir(parents=True, exist_ok=True)
     graded = grade_submission(
-        submission, exercises, targets, results, student="submission",
+        submission, exercises, results, student="submission",
         timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
         memory_limit_mb=int(config.get("memory_limit_mb", DEFAULT_MEMORY_MB)),
         device="cpu", lang=str(config.get("lang", "en")))
     if graded.results is None:  # notebooks only: say so on the Gradescope page
-        from grader.commands.grade import synthesized
-
-        data = synthesized(exercises, "error", graded.note)
         from grader import report
+        from grader.results import synthesized
 
-        report.write_json(results / "results.json", data)
+        run = synthesized("submission", exercises, "error", "grade.notebooks", {})
+        report.write_json(results / "results.json", report.results_json(run, graded_lang(config)))
     log = results / "grader.log"
     if log.is_file():  # the terminal report, for Gradescope's autograder output pane
         sys.stdout.write(log.read_text("utf-8", "replace"))
     return 0
+
+
+def graded_lang(config: dict) -> str:
+    return str(config.get("lang", "en"))
 
 
 if __name__ == "__main__":

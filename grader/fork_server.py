@@ -1,6 +1,6 @@
 """A fork server for learner workers: import torch once, fork a fresh worker in milliseconds.
 
-Starting a worker means importing torch (over a second). The zygote is a process that has
+Starting a worker means importing torch (over a second). The fork server is a process that has
 imported torch and the worker code, and has run no learner code and no torch operation; each
 worker is a fork of it. So the first worker costs one import, and every restart after a crash or
 a timeout, and every submission in a batch, costs a fork.
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-_BOOT = ("import sys; sys.path.append({root!r}); from grader.zygote import serve; serve()")
+_BOOT = ("import sys; sys.path.append({root!r}); from grader.fork_server import serve; serve()")
 
 
 def _returncode(status: int) -> int:
@@ -33,10 +33,10 @@ def _returncode(status: int) -> int:
 
 
 def serve(argv: list[str] | None = None) -> None:
-    """The zygote's main loop (runs in the zygote process)."""
+    """The fork server's main loop (runs in the fork server process)."""
     argv = sys.argv[1:] if argv is None else argv
     sock = socket.socket(fileno=int(argv[0]))
-    import torch  # noqa: F401  (the point of the zygote)
+    import torch  # noqa: F401  (the point of the fork server)
 
     import grader.forbidden  # noqa: F401
     import grader.probes  # noqa: F401
@@ -73,7 +73,7 @@ def serve(argv: list[str] | None = None) -> None:
                         limit = int(req["memory_limit_mb"]) * 1024 * 1024
                         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
                     os.chdir(req["folder"])
-                    worker.main([str(conn_fd), req["folder"], *req.get("flags", [])])
+                    worker.main([str(conn_fd)])
                 finally:
                     os._exit(1)
             for fd in fds:
@@ -102,7 +102,7 @@ def serve(argv: list[str] | None = None) -> None:
     os._exit(0)
 
 
-class Zygote:
+class ForkServer:
     """The verdict process's handle on its fork server. Thread-safe; one request at a time."""
 
     def __init__(self) -> None:
@@ -111,7 +111,7 @@ class Zygote:
         self.ready = False
         self.lock = threading.Lock()
         # Modules asked to preload so far: every fork asked for after that request has them
-        # (the zygote serves one request at a time, in order).
+        # (the fork server serves one request at a time, in order).
         self.preloads: frozenset[str] = frozenset()
 
     def start(self) -> None:
@@ -131,12 +131,12 @@ class Zygote:
     def _ask(self, req: dict, fds: list[int] = (), timeout: float = 180.0) -> dict:
         with self.lock:
             if self.sock is None:
-                raise OSError("zygote closed")
+                raise OSError("fork server closed")
             try:
                 if not self.ready:
                     self.sock.settimeout(timeout)
                     if pickle.loads(self.sock.recv(1 << 16)).get("status") != "ready":
-                        raise OSError("zygote did not start")
+                        raise OSError("fork server did not start")
                     self.ready = True
                 self.sock.settimeout(timeout if req.get("op") == "preload" else 30.0)
                 if req.get("op") == "preload":
@@ -145,20 +145,20 @@ class Zygote:
                 socket.send_fds(self.sock, [pickle.dumps(req)], list(fds))
                 raw = self.sock.recv(1 << 16)
                 if not raw:
-                    raise OSError("zygote closed")
+                    raise OSError("fork server closed")
                 reply = pickle.loads(raw)
                 if not isinstance(reply, dict) or "error" in reply:
-                    raise OSError(f"zygote replied {reply!r}")
+                    raise OSError(f"fork server replied {reply!r}")
             except (OSError, EOFError, ValueError, pickle.UnpicklingError):
                 # A reply that came late, or not at all, would be read as the answer to the
-                # next request (a spawn handed an old pid): this zygote is done for.
+                # next request (a spawn handed an old pid): this fork server is done for.
                 self._abandon()
-                raise OSError("zygote stopped answering") from None
+                raise OSError("fork server stopped answering") from None
         return {**reply, "preloads": preloads}
 
     def _abandon(self) -> None:
         """Kill the process and close the socket; ``alive()`` is False from now on and
-        workers start as fresh interpreters (or from a new shared zygote)."""
+        workers start as fresh interpreters (or from a new shared fork server)."""
         if self.proc is not None and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, 9)
@@ -166,15 +166,15 @@ class Zygote:
                 self.proc.kill()
         self.close()
 
-    def spawn(self, conn_fd: int, out_fd: int, folder: str, flags: list[str],
+    def spawn(self, conn_fd: int, out_fd: int, folder: str,
               memory_limit_mb: int | None) -> tuple[int, frozenset[str]]:
         """Fork a worker: its pid, and the modules it has preloaded."""
-        reply = self._ask({"op": "spawn", "folder": folder, "flags": flags,
+        reply = self._ask({"op": "spawn", "folder": folder,
                            "memory_limit_mb": memory_limit_mb}, [conn_fd, out_fd])
         return int(reply["pid"]), reply["preloads"]
 
     def preload(self, modules: tuple[str, ...]) -> None:
-        """Have the zygote import ``modules`` (blocking, up to a few seconds) so that every
+        """Have the fork server import ``modules`` (blocking, up to a few seconds) so that every
         later fork has them; run it from a background thread."""
         missing = tuple(m for m in modules if m not in self.preloads)
         if missing:
@@ -202,11 +202,11 @@ class Zygote:
 
 
 class ForkedProcess:
-    """A worker forked by the zygote, with the part of Popen's interface the client uses."""
+    """A worker forked by the fork server, with the part of Popen's interface the client uses."""
 
-    def __init__(self, zygote: Zygote, pid: int, stdout: Any,
+    def __init__(self, server: ForkServer, pid: int, stdout: Any,
                  preloads: frozenset[str] = frozenset()) -> None:
-        self.zygote = zygote
+        self.server = server
         self.pid = pid
         self.stdout = stdout
         self.returncode: int | None = None
@@ -214,10 +214,10 @@ class ForkedProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None and _alive(self.pid):
-            return None  # no round trip to the zygote (which may be busy preloading)
+            return None  # no round trip to the fork server (which may be busy preloading)
         if self.returncode is None:
             try:
-                self.returncode = self.zygote.poll(self.pid)
+                self.returncode = self.server.poll(self.pid)
             except OSError:
                 self.returncode = None if _exists(self.pid) else -9
         return self.returncode

@@ -1,0 +1,117 @@
+"""``grader check [TARGET ...]``: grade chapter files (or a notebook) once, in this process.
+
+The options become one ``Plan`` (``grader.project.plan``); the verdict service grades it here
+(``grader.service.run``), with the learner's worker forked early while this process imports;
+the renderers print the report and write ``--report``/``--junit``; learner state is kept for
+``grader list``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from grader import project
+from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
+
+
+def register(subparsers: Any) -> None:
+    check = subparsers.add_parser("check", help="grade exercises and show a verdict for each")
+    check.add_argument("targets", nargs="*", metavar="TARGET", default=[],
+                       help="what to grade (default: all)")
+    check.add_argument("--solutions", action="store_true",
+                       help="grade the reference solutions/ (instructors)")
+    check.add_argument("--exercises", metavar="DIR", help="grade the chapter files in DIR")
+    check.add_argument("--device", default="auto", metavar="auto|cpu|cuda",
+                       help="where tensors live (default: auto = CUDA when available)")
+    check.add_argument("--report", metavar="FILE", help="write a results.json report")
+    check.add_argument("--junit", metavar="FILE", help="write JUnit XML (CI, GitHub Classroom)")
+    check.add_argument("--seed", type=int, help="seed Hypothesis for a reproducible run")
+    check.add_argument("--no-next", action="store_true", help=argparse.SUPPRESS)
+    check.add_argument("--thorough", action="store_true",
+                       help="ten times as many examples per property (instructors, CI)")
+    check.add_argument("--memory-limit", type=int, metavar="MB", default=None,
+                       help="memory limit for the learner's process in MB (0: none; default "
+                            "3072 on the CPU)")
+    project.add_isolation_options(check)
+    check.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    check.set_defaults(func=cmd_check)
+
+
+def resolve_targets(targets: list[str]) -> list:
+    from grader import catalog as catalog_mod
+
+    try:
+        return catalog_mod.load().resolve(targets)
+    except catalog_mod.TargetError as exc:
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+
+
+def cmd_check(args: Any) -> int:
+    lang = project.default_lang(args)
+    project.check_device_name(args.device)
+    notebooks = [x for x in args.targets if x.endswith(".ipynb")]
+    if notebooks:
+        from grader.notebooks import notebook_plan
+
+        plan, root = notebook_plan(args, lang)
+        learner_mode = False  # learner state is about the chapter files
+    else:
+        exercises = resolve_targets(args.targets)
+        folder, root = project.graded_folder(args)
+        learner_mode = root is not None and not project.solutions_mode(args) \
+            and not args.exercises
+        plan = project.plan(
+            exercises, folder, root=root, device=args.device, seed=args.seed,
+            thorough=args.thorough,
+            memory_limit_mb=project.memory_limit(args.memory_limit, args.device),
+            isolation=project.isolation(args),
+            database_key=str(folder) if root is not None and not project.solutions_mode(args)
+            and args.seed is None else None)
+    return grade_and_report(plan, args, lang, root=root if learner_mode else None)
+
+
+def grade_and_report(plan: Any, args: Any, lang: str, root: Path | None = None) -> int:
+    """Grade ``plan`` here and print the report; ``root``: keep learner state there."""
+    from grader import launcher, report, service
+    from grader.messages import t
+
+    # Start the fork server first: it imports torch while this process does too; the
+    # learner's worker is forked from it as soon as it is ready.
+    launcher.warm_up()
+    worker = service.worker_for(plan)
+    worker.start_soon()
+    try:
+        project.cuda_usable(plan.device)
+        shown = next((x for x in getattr(args, "targets", []) if x.endswith(".ipynb")),
+                     plan.folder)
+        with report.progress(t("report.grading", lang, folder=shown)):
+            run = service.run(plan, worker=worker)
+    finally:
+        worker.close()
+    next_name = None
+    if root is not None:
+        from grader import catalog as catalog_mod
+
+        state = project.save_state(root, run, Path(plan.folder))
+        if not getattr(args, "no_next", False):
+            # The first exercise here that did not pass; when all did, the next in the course.
+            failing = [r.name for r in run.results if not r.passed]
+            upcoming = project.next_exercise(catalog_mod.load(), state)
+            next_name = failing[0] if failing else (upcoming.qualname if upcoming else None)
+    report.print_run(run, lang, next_name=next_name)
+    write_reports(args, run, lang)
+    return EXIT_OK if run.passed else EXIT_FAILED
+
+
+def write_reports(args: Any, run: Any, lang: str) -> None:
+    """``--report`` (results.json) and ``--junit``, when asked for."""
+    from grader import report
+
+    if getattr(args, "report", None):
+        report.write_json(args.report, report.results_json(run, lang))
+    if getattr(args, "junit", None):
+        from grader import junit
+
+        junit.write(args.junit, [(None, report.results_json(run, lang))])

@@ -1,0 +1,237 @@
+"""What checks use to reach the learner's code: ``Learner`` calls the current exercise's
+function in the worker (``grader.worker_client.Worker``) and turns every reply into a value or a
+``Verdict``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader import outcomes, wire
+from grader.launcher import describe_exit
+from grader.worker_client import IMPORT_TIMEOUT, Worker, WorkerDied, WorkerTimeout
+
+
+class Learner:
+    """The learner's code as a check sees it. The plugin sets ``exercise`` before each test."""
+
+    def __init__(self, worker: Worker, catalog: Any, device: str = "cpu") -> None:
+        self.worker = worker
+        self.catalog = catalog
+        self.device = device
+        self.exercise: Any = None
+        # Matrix-product operators the last from-scratch call used, name -> count.
+        self.last_products: dict[str, int] = {}
+        self._fatal: dict[str, outcomes.Verdict] = {}
+        self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
+        self._shown_inputs: list | None = None  # a probe's inputs as the learner knows them
+
+    # -- what checks call ---------------------------------------------------------------------
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the current exercise's function with these arguments; return its result.
+
+        Raises a Verdict when it raises, hangs, crashes, uses a forbidden operator, or modifies
+        an input tensor."""
+        return self._request("call", args, kwargs)
+
+    def call_expecting(self, expected: type[BaseException], *args: Any,
+                       why: tuple[str, str] | None = None, require_message: bool = False,
+                       **kwargs: Any) -> dict[str, str]:
+        """Call the current exercise where it must raise ``expected`` (e.g. ``ValueError``).
+
+        Returns ``{"type", "message"}`` of what it raised. Raises a ``Mismatch`` (outcome
+        failed) when it returns instead, raises another type, or (``require_message``) raises
+        it with an empty message; ``why`` (English, Chinese) says why the input is invalid.
+        Not started, forbidden, timeouts and crashes stay what they are. A learner's own
+        subclass of ``expected`` counts (the worker sends the names of the exception's
+        classes)."""
+        call = self._call_text("call", {})
+        inputs = self._inputs(args, kwargs)
+        reason = {"why_en": f": {why[0]}" if why else "", "why_zh": f"：{why[1]}" if why else ""}
+        try:
+            value = self.call(*args, **kwargs)
+        except outcomes.LearnerRaised as raised:
+            name = str(raised.data.get("type"))
+            bases = raised.data.get("bases") or [name]
+            if expected.__name__ in bases:
+                message = str(raised.data.get("message", ""))
+                if require_message and not message.strip():
+                    raise outcomes.Mismatch("raise.no_message", call=call,
+                                            expected=expected.__name__, inputs=inputs) from None
+                return {"type": name, "message": message}
+            raise outcomes.Mismatch(
+                "raise.wrong_type", call=call, expected=expected.__name__, type=name,
+                message=raised.data.get("message", ""), traceback=raised.data.get("traceback", ""),
+                inputs=inputs, **reason) from None
+        from grader.plain import describe
+
+        raise outcomes.Mismatch("raise.missing", call=call, expected=expected.__name__,
+                                got=describe(value), inputs=inputs, **reason)
+
+    def new(self, *args: Any, **kwargs: Any) -> tuple[wire.Handle, Any]:
+        """Instantiate the current exercise's class in the worker: (handle, description)."""
+        return self._request("new", args, kwargs)
+
+    def method(self, handle: wire.Handle, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._request("method", args, kwargs, handle=handle, method=method)
+
+    def probe(self, probe: str, *args: Any, handle: wire.Handle | None = None,
+              shown: tuple[str, list] | None = None, **kwargs: Any) -> Any:
+        """Run grader code (``grader.probes.REGISTRY[probe]``) on the learner's object inside
+        the worker, e.g. to set parameters and backpropagate through the learner's module.
+
+        ``shown``: (call, [(name, value), ...]) as the learner knows it, for the messages when
+        the learner's code raises, hangs or crashes in the probe (the probe's own arguments
+        mean nothing to them)."""
+        return self._request("probe", args, kwargs, handle=handle, probe=probe, shown=shown)
+
+    # -- machinery ----------------------------------------------------------------------------
+    @property
+    def _chapter(self) -> Any:
+        return self.catalog.chapter(self.exercise.chapter)
+
+    def _request(self, op: str, args: tuple, kwargs: dict, **extra: Any) -> Any:
+        ex = self.exercise
+        if ex.qualname in self._fatal:
+            raise self._fatal[ex.qualname]
+        shown = extra.pop("shown", None)
+        call = shown[0] if shown else self._call_text(op, extra)
+        self._shown_inputs = list(shown[1]) if shown else None
+        if ex.preload and not self.worker.has_preloaded(ex.preload):
+            # This worker was forked before the fork server imported what this exercise's
+            # code imports slowly: continue in one forked after (a fresh process, as after a
+            # crash).
+            self.worker.kill()
+        try:
+            self._load(self._chapter.module)
+            msg = {"op": op, "module": self._chapter.module, "name": ex.name,
+                   "args": wire.encode(tuple(args)), "kwargs": wire.encode(kwargs),
+                   "scratch": ex.from_scratch, "return_args": op != "new", **extra}
+            if extra.get("handle") is not None:
+                msg["handle"] = extra["handle"].id
+            mark = self.worker.output.total
+            try:
+                reply = self.worker.request(msg, ex.time_budget)
+            except WorkerTimeout:
+                raise outcomes.LearnerTimeout(
+                    "timeout", call=call, seconds=ex.time_budget,
+                    inputs=self._inputs(args, kwargs),
+                    output=self.worker.output.since(mark)) from None
+            except WorkerDied as died:
+                en, zh = describe_exit(died.returncode)
+                raise outcomes.LearnerCrashed(
+                    "crashed", call=call, how_en=en, how_zh=zh,
+                    inputs=self._inputs(args, kwargs),
+                    output=self.worker.output.since(mark)) from None
+            return self._settle(reply, op, call, args, kwargs)
+        except outcomes.Verdict as verdict:
+            if verdict.fatal:
+                self._fatal[ex.qualname] = verdict
+            raise
+
+    def _load(self, module: str) -> None:
+        generation, failure = self._loaded.get(module, (-1, None))
+        if failure is not None:
+            raise failure
+        if generation == self.worker.generation and self.worker.proc is not None:
+            return
+        try:
+            reply = self.worker.request({"op": "load", "module": module}, IMPORT_TIMEOUT)
+        except WorkerTimeout:
+            failure = outcomes.LearnerTimeout("import_timeout", module=module,
+                                              seconds=IMPORT_TIMEOUT, output="")
+        except WorkerDied as died:
+            en, zh = describe_exit(died.returncode)
+            failure = outcomes.LearnerCrashed("import_crashed", module=module, how_en=en,
+                                              how_zh=zh, output=died.output[-2000:])
+        else:
+            status = reply.get("status")
+            if status == "ok":
+                self._loaded[module] = (self.worker.generation, None)
+                return
+            if status == "missing":
+                failure = outcomes.ImportFailed("missing_file", file=str(reply.get("what")),
+                                                folder=self.worker.folder)
+            elif status == "forbidden":
+                failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
+                                             where=str(reply.get("where")))
+            else:
+                failure = outcomes.ImportFailed(
+                    "import_failed", module=module, type=str(reply.get("type")),
+                    message=str(reply.get("message")), traceback=str(reply.get("traceback")))
+        self._loaded[module] = (self.worker.generation, failure)
+        raise failure
+
+    def _settle(self, reply: dict, op: str, call: str, args: tuple, kwargs: dict) -> Any:
+        status = reply.get("status")
+        inputs = self._inputs(args, kwargs)
+        if status == "ok":
+            products = reply.get("products")
+            self.last_products = dict(products) if isinstance(products, dict) else {}
+            if op != "new" and "args_after" in reply:
+                self._check_unmodified(call, args, kwargs, wire.decode(reply["args_after"]))
+            value = wire.decode(reply.get("value"))
+            if op == "new":
+                hid, type_name = reply.get("handle")
+                return wire.Handle(int(hid), str(type_name)), value
+            return value
+        if status == "not_implemented":
+            function = str(reply.get("function") or "")
+            own = {self.exercise.name, "__init__", "forward", "<module>", ""}
+            if function not in own:
+                raise outcomes.NotStarted("not_started_dep", name=self.exercise.name,
+                                          dep=function, file=str(reply.get("file")))
+            raise outcomes.NotStarted("not_started", name=self.exercise.name)
+        if status == "forbidden":
+            call_name = str(reply.get("call"))
+            key = "forbidden_file" if call_name.startswith("the reference") else "forbidden"
+            raise outcomes.Forbidden(key, name=self.exercise.name, op=call_name,
+                                     where=str(reply.get("where")))
+        if status == "missing":
+            raise outcomes.ImportFailed("missing_name", name=self.exercise.name,
+                                        file=self._chapter.filename)
+        message = str(reply.get("message"))
+        if status == "raised" and (reply.get("type") == "MemoryError"
+                                   or "can't allocate memory" in message):
+            raise outcomes.LearnerRaised(
+                "memory", call=call, limit=self.worker.memory_limit_mb or "?",
+                message=message.split("DefaultCPUAllocator: ")[-1][:300], inputs=inputs)
+        if status in ("raised", "import_failed"):
+            raise outcomes.LearnerRaised(
+                "raised", call=call, type=str(reply.get("type")),
+                message=str(reply.get("message")), traceback=str(reply.get("traceback")),
+                bases=list(reply.get("bases") or []), inputs=inputs)
+        raise outcomes.InternalError(f"unexpected worker reply {status!r}")
+
+    def _check_unmodified(self, call: str, args: tuple, kwargs: dict, after: Any) -> None:
+        import torch
+
+        if not isinstance(after, tuple) or len(after) != 2:
+            raise outcomes.InternalError("worker did not return the arguments")
+        names = self._arg_names(args, kwargs)
+        before_flat = list(args) + list(kwargs.values())
+        after_flat = list(after[0]) + list(after[1].values())
+        for name, b, a in zip(names, before_flat, after_flat, strict=False):
+            if isinstance(b, torch.Tensor):
+                same = (isinstance(a, torch.Tensor) and a.shape == b.shape
+                        and a.dtype == b.dtype
+                        and torch.equal(a.detach().cpu(), b.detach().cpu()))
+                if not same:
+                    raise outcomes.Mismatch("mutated_input", call=call, arg=name,
+                                            inputs=self._inputs(args, kwargs))
+
+    def _arg_names(self, args: tuple, kwargs: dict) -> list[str]:
+        names = list(self.exercise.arg_names)
+        positional = [names[i] if i < len(names) else f"arg{i + 1}" for i in range(len(args))]
+        return positional + list(kwargs)
+
+    def _inputs(self, args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
+        if self._shown_inputs is not None:
+            return self._shown_inputs
+        return list(zip(self._arg_names(args, kwargs), list(args) + list(kwargs.values()),
+                        strict=True))
+
+    def _call_text(self, op: str, extra: dict) -> str:
+        if op == "method":
+            return f"{self.exercise.name}.{extra['method']}(…)"
+        return self.exercise.signature.split("(")[0] + "(…)"

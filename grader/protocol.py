@@ -1,0 +1,39 @@
+"""The messages between the verdict process and the learner's worker, shared by both sides.
+
+Requests (verdict process → worker) are pickled dicts: the worker trusts their sender. Replies
+(worker → verdict process) are plain data (``grader.wire``), unpickled with a loader that refuses
+every class. Each dict has ``op`` (a request) or ``status`` (a reply); the other keys are below.
+
+Requests:
+- ``setup`` (the first message, once): ``folder``, ``forbidden`` (folders the learner's code may
+  not open), ``sources`` ({module: (source, filename)} for a notebook's cells, or None).
+- ``ping``; ``load`` ``module``; ``call``/``new``/``method``/``probe`` with ``module``, ``name``
+  (or ``handle``), ``args``, ``kwargs`` (``wire.encode``d), ``scratch`` (the from-scratch rule),
+  ``return_args`` (send the arguments back, to check they were not modified), ``method`` /
+  ``probe`` (their names).
+- ``train``: ``config`` (``grader.commands.train``): build, initialise and train the learner's
+  net, streaming ``event`` replies.
+
+Replies: ``ready`` (``pid``, ``cuda``); ``ok`` (``value``, and ``products``, ``handle``,
+``args_after`` where asked); ``event`` (progress of a long request; more replies follow);
+``not_implemented`` (``function``, ``file``: which stub raised); ``raised`` (``type``, ``message``,
+``bases``, ``traceback``: the learner's frames only); ``import_failed`` (as ``raised``);
+``missing`` (``what``, ``attribute``); ``forbidden`` (``call``, ``where``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# request ops
+SETUP, PING, LOAD, CALL, NEW, METHOD, PROBE, TRAIN = (
+    "setup", "ping", "load", "call", "new", "method", "probe", "train")
+# reply statuses
+READY, OK, EVENT, NOT_IMPLEMENTED, RAISED, IMPORT_FAILED, MISSING, FORBIDDEN = (
+    "ready", "ok", "event", "not_implemented", "raised", "import_failed", "missing",
+    "forbidden")
+
+
+def setup(folder: str, forbidden: tuple[str, ...] | list[str],
+          sources: dict[str, tuple[str, str]] | None) -> dict[str, Any]:
+    return {"op": SETUP, "folder": folder, "forbidden": list(forbidden), "sources": sources}

@@ -1,0 +1,89 @@
+"""The text of a verdict: a result's key and plain data (``grader.results``) in one language.
+
+This is the renderers' shared step: the terminal report, results.json, JUnit, notebook cells and
+class summaries all call ``exercise_text``; nothing upstream holds finished text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader import outcomes
+from grader.messages import t
+from grader.plain import is_value
+
+
+def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
+    """A compact, readable value (a descriptor from ``grader.plain``, or a plain value)."""
+    if not is_value(x):
+        from grader.plain import describe
+
+        x = describe(x)
+    kind = x["$value"]
+    if kind == "tensor":
+        head = t("mm.tensor_head", lang, shape=tuple(x["shape"]), dtype=x["dtype"])
+        if x.get("noncontiguous"):
+            head += t("mm.noncontiguous", lang)
+        body = x["body"].replace("\n", "\n" + indent)
+        return f"{body}   ({head})" if "\n" not in body else f"({head})\n{indent}{body}"
+    if kind == "ndarray":
+        body = x["body"].replace("\n", "\n" + indent)
+        return f"{body}   ({t('mm.ndarray_head', lang, shape=tuple(x['shape']))})"
+    return str(x.get("text", ""))
+
+
+def format_inputs(inputs: list | None, lang: str) -> str:
+    if not inputs:
+        return "  " + t("mm.no_input", lang) + "\n"
+    return "".join(f"  {name} = {format_value(value, lang=lang)}\n" for name, value in inputs)
+
+
+def render(key: str, data: dict, lang: str) -> str:
+    """The sentence(s) for one verdict."""
+    if key == "mismatch":
+        return render_mismatch(data, lang)
+    values = {k: (format_value(v, lang=lang) if is_value(v) else v) for k, v in data.items()}
+    if "inputs" in values and not isinstance(values["inputs"], str):
+        values["inputs"] = format_inputs(values["inputs"], lang)
+    return t(key, lang, **values)
+
+
+def render_mismatch(d: dict, lang: str) -> str:
+    lines = [t("mm.wrong", lang, call=d["call"])]
+    reason = t(d["reason"], lang, **d["params"])
+    if d.get("shape_why"):
+        en, zh = d["shape_why"]
+        reason += ": " + (zh if lang == "zh" else en)
+    stop = "。" if lang == "zh" else "."
+    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith((".", "。")) else stop))
+    lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
+    lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
+    if d.get("expected") is not None:
+        lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'], lang=lang)}")
+        lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'], lang=lang)}")
+    if d["reason"] == "mm.values":
+        lines.append("  " + t("mm.largest", lang, **d["params"]))
+    if d.get("diagnosis"):
+        en, zh = d["diagnosis"]
+        lines.append(t("mm.diagnosis", lang, text=zh if lang == "zh" else en))
+    return "\n".join(lines)
+
+
+def diagnosis(result: Any, lang: str) -> str:
+    """The known mistake the learner's result matches, if any (one sentence)."""
+    found = (result.data or {}).get("diagnosis")
+    return (found[1] if lang == "zh" else found[0]) if found else ""
+
+
+def exercise_text(result: Any, lang: str, hint: str = "") -> str:
+    """What the learner reads for one exercise (empty when it passed); ``hint`` is added to a
+    wrong answer or an error."""
+    if result.outcome == outcomes.PASSED:
+        return ""
+    try:
+        body = render(result.key, result.data or {}, lang)
+    except Exception as exc:  # a rendering bug must not hide the verdict
+        body = t("internal", lang, detail=f"rendering {result.key}: {exc!r}")
+    if result.outcome in (outcomes.FAILED, outcomes.ERROR) and hint:
+        body += "\n" + t("hint", lang, text=hint)
+    return body
