@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = ["grader.commands.check", "grader.commands.hint",
                               "grader.commands.list", "grader.commands.watch",
                               "grader.commands.reset", "grader.commands.solution",
                               "grader.commands.release", "grader.commands.grade",
+                              "grader.commands.merge",
                               "grader.commands.gradescope", "grader.commands.notebook",
                               "grader.commands.train", "grader.commands.data"]
 

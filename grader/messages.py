@@ -308,6 +308,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "not your fault: please tell your instructor.{output}",
                      "评分器无法评阅本次提交（退出状态 {code}）。这不是你的问题：请告知老师。{output}"),
     "grade.grading": ("Grading", "评分中"),
+    "grade.progress": ("{rate:.1f}/min, {eta} left, {problems} not graded normally",
+                       "每分钟 {rate:.1f} 份，剩余约 {eta}，{problems} 份未正常评分"),
+    "grade.reused": ("{count} up to date (not graded again; --regrade grades every student)",
+                     "{count} 份结果已是最新（未重新评分；--regrade 会重新评阅所有学生）"),
+    "merge.written": ("Merged {shards} shards ({students} students) into {out}",
+                      "已将 {shards} 个分片（{students} 名学生）合并到 {out}"),
+    "summary.pass_rate": ("pass rate", "通过率"),
+    "summary.scores": ("Score distribution", "分数分布"),
+    "summary.slowest": ("Slowest submissions", "最慢的提交"),
+    "summary.outcomes": ("outcomes", "结果"),
+    "summary.diagnosis": ("most common diagnosis", "最常见的诊断"),
+    "summary.students": ("students", "学生数"),
     "grade.line": ("[{done}/{total}] {student}: {score:g}/{max_score:g} ({status}, "
                    "{seconds:.0f} s)",
                    "[{done}/{total}] {student}：{score:g}/{max_score:g}（{status}，{seconds:.0f} 秒）"),
@@ -322,10 +334,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grade.summary_line": ("{graded}/{students} submissions graded, mean score "
                            "{mean:g}/{max_score:g}",
                            "已评 {graded}/{students} 份提交，平均分 {mean:g}/{max_score:g}"),
-    "grade.written": ("Wrote results.json per student, gradebook.csv, summary.json and summary.md "
-                      "to {out}",
-                      "已将每位学生的 results.json、gradebook.csv、summary.json 和 summary.md "
-                      "写入 {out}"),
+    "grade.written": ("Wrote results.json per student, gradebook.csv, summary.json, summary.md "
+                      "and summary.html to {out}",
+                      "已将每位学生的 results.json、gradebook.csv、summary.json、summary.md 和 "
+                      "summary.html 写入 {out}"),
     "gradescope.written": ("wrote {zip}: {count} exercises ({targets}), {points:g} points. "
                            "Upload it as the autograder of a Gradescope programming assignment.",
                            "已生成 {zip}：{count} 道练习（{targets}），共 {points:g} 分。"

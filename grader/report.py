@@ -79,7 +79,8 @@ def results_json(run: Any, lang: str) -> dict:
             "output": text_of(r, lang) or t("outcome.passed", lang),
             "extra_data": {"outcome": r.outcome, "isolation": run.isolation,
                            "seconds": round(r.seconds, 3), "examples": r.examples,
-                           **({"diagnosis": found} if found else {})},
+                           **({"diagnosis": found, "diagnosis_key": diagnosis(r, "en")}
+                              if found else {})},
         })
     return {
         "score": sum(r.score for r in run.results),
