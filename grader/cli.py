@@ -21,7 +21,8 @@ COMMAND_MODULES: list[str] = ["grader.commands.list", "grader.commands.watch",
                               "grader.commands.reset", "grader.commands.solution",
                               "grader.commands.release", "grader.commands.grade",
                               "grader.commands.gradescope", "grader.commands.notebook",
-                              "grader.commands.train", "grader.commands.data"]
+                              "grader.commands.train", "grader.commands.data",
+                              "grader.commands.init"]
 
 
 class UsageError(Exception):
@@ -68,19 +69,22 @@ def graded_folder(args: Any) -> tuple[Path, Path | None]:
                          "inside the project, or pass --exercises DIR",
                          "当前文件夹及其上级文件夹中都没有 exercises/：请在项目中运行评分器，"
                          "或使用 --exercises DIR")
-    folder = root / ("solutions" if solutions_mode(args) else "exercises")
+    folder = root / "exercises"
+    if solutions_mode(args):  # the project's solutions/, else the installed ones (grader init)
+        from grader.course_files import solutions_folder
+
+        folder = solutions_folder(root) or root / "solutions"
     if not folder.is_dir():
         raise UsageError(f"{folder} does not exist", f"{folder} 不存在")
     return folder, root
 
 
-def solutions_dir(root: Path | None) -> Path | None:
-    """The reference solutions: the project's, or those next to the installed grader package
-    (so ``--exercises DIR`` outside the project still cannot read them)."""
-    for base in (root, Path(__file__).resolve().parent.parent):
-        if base is not None and (base / "solutions").is_dir():
-            return base / "solutions"
-    return None
+def solutions_dir(root: Path | None) -> list[Path]:
+    """Every reference solutions folder learner code may not read: the project's and those
+    installed with the grader (so ``--exercises DIR`` outside the project still cannot)."""
+    from grader.course_files import masked_solutions
+
+    return masked_solutions(root)
 
 
 def memory_limit(args: Any) -> int | None:
@@ -266,6 +270,8 @@ def cmd_hint(args: Any) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from grader import __version__
+
     parser = argparse.ArgumentParser(
         prog="grader",
         description="Grade the convolutional-network exercises (d2l lectures 19-23).",
@@ -273,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                "GRADER_SOLUTIONS=1 grades solutions/ for every command.")
     parser.add_argument("--lang", choices=("en", "zh"),
                         help="language of the output (default: from LC_ALL / LANG)")
+    parser.add_argument("--version", action="version", version=f"convgrade {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="grade exercises and show a verdict for each")

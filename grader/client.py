@@ -96,7 +96,7 @@ class Output:
 class Worker:
     def __init__(self, folder: str | os.PathLike, *, sources: dict | None = None,
                  memory_limit_mb: int | None = DEFAULT_MEMORY_MB,
-                 forbidden_dir: str | os.PathLike | None = None,
+                 forbidden_dir: str | os.PathLike | list[Path] | None = None,
                  zygote: Any = "shared") -> None:
         self.folder = str(Path(folder).resolve())
         # The fork server workers come from: "shared" (one per verdict process, started on
@@ -104,11 +104,12 @@ class Worker:
         self.zygote = shared_zygote() if zygote == "shared" else zygote
         self.sources = sources
         self.memory_limit_mb = memory_limit_mb
-        # Files the learner's code may not open (the reference solutions), unless they are
-        # what is being graded.
-        forbidden = Path(forbidden_dir).resolve() if forbidden_dir else None
-        self.forbidden_dir = None if forbidden is None or forbidden == Path(self.folder) \
-            else str(forbidden)
+        # Files the learner's code may not open (the reference solutions: one folder or a
+        # list, see grader.course_files.masked_solutions), unless they are what is graded.
+        dirs = [forbidden_dir] if isinstance(forbidden_dir, (str, os.PathLike)) \
+            else list(forbidden_dir or ())
+        self.forbidden_dirs = [str(real) for real in (Path(d).resolve() for d in dirs)
+                               if real != Path(self.folder)]
         self.proc: subprocess.Popen | None = None
         self.conn: Connection | None = None
         self.ready = False
@@ -147,8 +148,8 @@ class Worker:
         flags = []
         if self.sources is not None:
             flags.append("--sources")
-        if self.forbidden_dir:
-            flags += ["--forbid", self.forbidden_dir]
+        for folder in self.forbidden_dirs:
+            flags += ["--forbid", folder]
         self.proc = None
         zygote = self.zygote
         if zygote is not None and zygote.alive():

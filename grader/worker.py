@@ -28,19 +28,19 @@ class ForbiddenFile(BaseException):
 
 class _Worker:
     def __init__(self, folder: str, sources: dict[str, tuple[str, str]] | None = None,
-                 forbidden_dir: str | None = None) -> None:
+                 forbidden_dirs: list[str] | None = None) -> None:
         self.folder = os.path.realpath(folder)
         self.sources = sources or {}  # module name -> (source text, filename), e.g. notebooks
         self.handles: dict[int, Any] = {}
         self.modules: dict[str, types.ModuleType] = {}
-        self.forbidden_dir = os.path.realpath(forbidden_dir) if forbidden_dir else None
+        self.forbidden_dirs = [os.path.realpath(d) for d in forbidden_dirs or ()]
         self.forbidden_hit: dict | None = None
 
     def audit(self, event: str, args: tuple) -> None:
         """Audit hook: opening any file of the reference solutions (``import solutions...``,
         ``open()``, ``spec_from_file_location``, ``runpy``) is forbidden. Audit hooks cannot be
         removed, so learner code cannot switch this off."""
-        if event != "open" or self.forbidden_dir is None or not args:
+        if event != "open" or not self.forbidden_dirs or not args:
             return
         path = args[0]
         if isinstance(path, int) or path is None:
@@ -49,12 +49,13 @@ class _Worker:
             real = os.path.realpath(os.fsdecode(path))
         except (TypeError, ValueError):
             return
-        if real == self.forbidden_dir or real.startswith(self.forbidden_dir + os.sep):
-            if self.forbidden_hit is None:
-                name = os.path.relpath(real, os.path.dirname(self.forbidden_dir))
-                self.forbidden_hit = {"call": f"the reference solutions ({name})",
-                                      "where": self._learner_line()}
-            raise ForbiddenFile(real)
+        for folder in self.forbidden_dirs:
+            if real == folder or real.startswith(folder + os.sep):
+                if self.forbidden_hit is None:
+                    name = os.path.relpath(real, os.path.dirname(folder))
+                    self.forbidden_hit = {"call": f"the reference solutions ({name})",
+                                          "where": self._learner_line()}
+                raise ForbiddenFile(real)
 
     def _learner_line(self) -> str:
         frame = sys._getframe(2)
@@ -233,14 +234,14 @@ def main(argv: list[str] | None = None) -> None:
     folder = argv[1]
     flags = argv[2:]
     sources = pickle.loads(conn.recv_bytes()) if "--sources" in flags else None
-    forbidden_dir = flags[flags.index("--forbid") + 1] if "--forbid" in flags else None
+    forbidden_dirs = [flags[i + 1] for i, flag in enumerate(flags[:-1]) if flag == "--forbid"]
     import torch  # noqa: F401  (imported once, before any learner code, while the grader starts)
 
     from grader import wire
 
     # Exercises work on tiny tensors, where a thread pool costs more than it gives.
     torch.set_num_threads(1)
-    worker = _Worker(folder, sources, forbidden_dir)
+    worker = _Worker(folder, sources, forbidden_dirs)
     sys.addaudithook(worker.audit)
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)
