@@ -86,6 +86,32 @@ def test_sdist_holds_what_the_tests_need(sdist):
                 or n.startswith((".grader/", ".hypothesis/"))]
 
 
+def _fenced_commands(text: str) -> list[str]:
+    return re.findall(r"```(?:bash|powershell|bat)\n(.*?)\n```", text, re.S)
+
+
+def test_readme_test_command_is_what_ci_runs():
+    """The README's quick-start test command is, character for character, .ci/run's."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    quick = readme[readme.index("## Quick start"):readme.index("### Without a clone")]
+    commands = _fenced_commands(quick)
+    ci = [line for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+          if line and not line.startswith(("#", "set ", "cd "))]
+    assert len(ci) == 1 and ci[0] in commands, (ci, commands)
+    # each Linux/macOS command creates or reuses .venv and installs into it, never into the
+    # system Python (PEP 668), and calls python only once the venv is active
+    posix = [c for c in commands if c.startswith("python3 ")]
+    assert len(posix) == 3
+    for command in posix:
+        assert command.startswith("python3 -m venv .venv && ")
+        assert "pip install" not in command or ". .venv/bin/activate && python -m pip" in \
+            command or ".venv/bin/python -m pip" in command
+    assert "sudo apt install python3-venv" in quick
+    assert "https://download.pytorch.org/whl/cpu" in quick
+    windows = [c for c in commands if c.startswith("py -m venv .venv")]
+    assert len(windows) == 2  # PowerShell and cmd
+
+
 @pytest.mark.slow
 def test_sdist_tests_import(unpacked):
     """pytest collects every test of the unpacked sdist, importing the sdist's own grader."""
