@@ -106,14 +106,15 @@ def cmd_init(args: Any) -> int:
         try:
             data = content if isinstance(content, bytes) else content.read_bytes()
             dest.parent.mkdir(parents=True, exist_ok=True)
-            # "x": created here or not at all, so a file that appears meanwhile is kept too.
-            with open(dest, "xb") as out:
-                out.write(data)
-        except FileExistsError:
-            kept += 1
-            print(_t("kept", lang, file=shown))
-            continue
-        except OSError as exc:
+            try:
+                # "x": created here or not at all, so a file that appears meanwhile is kept.
+                with open(dest, "xb") as out:
+                    out.write(data)
+            except FileExistsError:
+                kept += 1
+                print(_t("kept", lang, file=shown))
+                continue
+        except OSError as exc:  # e.g. exercises/ is a file, or the folder is read-only
             failed += 1
             print("grader: " + _t("cannot_write", lang, file=shown,
                                   error=exc.strerror or exc), file=sys.stderr)
