@@ -155,14 +155,15 @@ def venv(wheel, tmp_path_factory) -> Path:
     """A new venv holding only the wheel (dependencies lent by a .pth file, see above)."""
     base = tmp_path_factory.mktemp("venv")
     env_dir = base / "venv"
-    proc = _run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)])
+    proc = _run([sys.executable, "-m", "venv", str(env_dir)])  # with its own pip (ensurepip)
     assert proc.returncode == 0, proc.stderr
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
     lent = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
     (Path(site.stdout.strip()) / "_convgrade_test_deps.pth").write_text("\n".join(lent) + "\n")
-    proc = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                 "--no-deps", "--no-index", str(wheel)], env=_clean_env())
+    # --ignore-installed: an editable convgrade in the lent site-packages is not this one
+    proc = _run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                 "--ignore-installed", str(wheel)], cwd=base, env=_clean_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return env_dir
 
