@@ -122,3 +122,20 @@ def test_the_worker_masks_every_forbidden_folder(tmp_path):
     with pytest.raises(ForbiddenFile):
         worker.audit("open", (str(second / "chapter19_conv.py"), "r", 0))
     assert "solutions/chapter19_conv.py" in worker.forbidden_hit["call"]
+
+
+def test_version_comes_from_one_place(capsys):
+    import grader
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"convgrade {grader.__version__}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "grader.__version__"}
