@@ -1,8 +1,9 @@
 """The learner's side of the boundary: a process that imports learner code and answers calls.
 
-Started by ``grader.client.Worker`` as ``python -I -m grader.worker FD FOLDER``. It imports torch
-once, puts the graded folder first on ``sys.path`` (so ``from chapter19_conv import corr2d`` inside
-chapter 20 resolves there and nowhere else), then serves requests on the socket FD until it closes.
+Started by ``grader.launcher`` for ``grader.worker_client.Worker`` with the socket FD; it
+imports torch once, puts the graded folder first on ``sys.path`` (so ``from chapter19_conv
+import corr2d`` inside chapter 20 resolves there and nowhere else), then serves requests on the
+socket FD until it closes.
 
 Nothing here decides a verdict. Replies are plain data (see ``grader.wire``); the verdict process
 compares them. Learner output goes to this process's stdout/stderr, which the client drains.
