@@ -386,6 +386,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "对其他章节的导入（`from chapter19_conv import corr2d`）来自项目的 `exercises/` "
                  "文件夹，除非你在本笔记本中定义了该名称。在终端中运行 `grader check {file}` "
                  "可为保存的笔记本评分。"),
+    "nb.howto_other_chapters": (
+        "Without a project folder (a notebook opened alone, on Colab or in plain Jupyter), "
+        "another chapter's functions come from your notebook of that chapter in the same folder "
+        "(`chapter19_conv.ipynb`); when there is none, the setup cell names what to define here.",
+        "没有项目文件夹时（单独打开的笔记本，在 Colab 或普通 Jupyter 中），其他章节的函数来自同一"
+        "文件夹中你那一章的笔记本（`chapter19_conv.ipynb`）；如果没有，设置单元格会列出需要在这里"
+        "定义的名称。"),
+    "nb.install": ("Install the grader, once (skipped when it is installed already). convgrade "
+                   "is not on PyPI yet: put the wheel from your instructor ({wheel}) next to "
+                   "this notebook (on Colab: the Files panel, then Upload), or set CONVGRADE "
+                   "to its URL.",
+                   "安装评分器，只需一次（已安装时跳过）。convgrade 还没有发布到 PyPI：请把老师给你的 "
+                   "wheel 文件（{wheel}）放在本笔记本旁边（Colab：左侧“文件”面板中上传），或把 "
+                   "CONVGRADE 设为它的网址。"),
+    "nb.install_missing": ("{{CONVGRADE}} not found: upload it next to this notebook (Colab: "
+                           "Files panel, Upload) or set CONVGRADE to its URL, then run this cell "
+                           "again.",
+                           "找不到 {{CONVGRADE}}：请把它上传到本笔记本旁边（Colab：“文件”面板中上传），"
+                           "或把 CONVGRADE 设为它的网址，然后重新运行此单元格。"),
+    "nb.setup_standalone": ("convgrade: {chapter}; no exercises/ folder here: other chapters "
+                            "come from your notebooks in {folder}",
+                            "convgrade：{chapter}；这里没有 exercises/ 文件夹：其他章节来自 "
+                            "{folder} 中你的笔记本"),
+    "nb.earlier_from": ("  {names} (chapter {number}): from {notebook}",
+                        "  {names}（第 {number} 章）：来自 {notebook}"),
+    "nb.earlier_missing": ("  {names} (chapter {number}): not found, neither {module}.py nor "
+                           "{module}.ipynb is in {folder}. Define {names} in a cell of this "
+                           "notebook (your own code from chapter {number}), or put your "
+                           "{module}.ipynb there and run this cell again.",
+                           "  {names}（第 {number} 章）：找不到，{folder} 中既没有 {module}.py 也"
+                           "没有 {module}.ipynb。请在本笔记本的单元格中定义 {names}（你在第 "
+                           "{number} 章写的代码），或把你的 {module}.ipynb 放到那里后重新运行此"
+                           "单元格。"),
+    "nb.earlier_undefined": ("{name} comes from chapter {number} ({module}), which is not here: "
+                             "define {name} in this notebook, or put your {module}.ipynb next "
+                             "to it and run the setup cell again.",
+                             "{name} 来自第 {number} 章（{module}），但这里没有它：请在本笔记本中"
+                             "定义 {name}，或把你的 {module}.ipynb 放在旁边并重新运行设置单元格。"),
     "nb.formula": ("Key formula", "核心公式"),
     "nb.exercise": ("Exercise {number}: `{signature}` ({points:g} pt)",
                     "练习 {number}：`{signature}`（{points:g} 分）"),
