@@ -706,6 +706,66 @@ def notebook_plan(args: Any, lang: str) -> tuple[Any, Path | None]:
     return plan, root
 
 
+def submission_notebooks(folder: Path, catalog: Any) -> dict[str, Path]:
+    """{chapter id: notebook} of a submitted folder (any depth, checkpoints and hidden folders
+    left out): a chapter's ``<module>.ipynb`` first, else the first notebook that holds it."""
+    found: dict[str, list[Path]] = {}
+    import nbformat
+
+    for path in sorted(folder.rglob("*.ipynb")):
+        rel = path.relative_to(folder).parts
+        if any(part.startswith(".") or part in ("__pycache__", "__MACOSX") for part in rel):
+            continue
+        try:
+            chapter = notebook_chapter(nbformat.read(str(path), as_version=4), catalog)
+        except Exception:  # not a notebook: graded as missing, as a file that is not there
+            continue
+        if chapter is not None:
+            found.setdefault(chapter.id, []).append(path)
+    return {cid: min(paths, key=lambda p: (p.name != f"{catalog.chapter(cid).module}.ipynb",
+                                           len(p.parts), str(p)))
+            for cid, paths in found.items()}
+
+
+def submission_sources(folder: Path, graded_dir: Path, chapter_ids: list[str],
+                       catalog: Any) -> dict[str, tuple[str, str]] | None:
+    """``Plan.sources`` for a submission's notebooks (``grader grade``, Gradescope): each
+    graded chapter without its ``.py`` file in ``graded_dir`` but with a notebook is its
+    notebook's code cells, graded strictly as ``grader check PATH.ipynb`` does; the other
+    chapters it imports come from their files, else from the submission's notebooks, else
+    stand in (``support_modules``). None when no notebook stands for a graded chapter."""
+    import nbformat
+
+    by_chapter = submission_notebooks(folder, catalog)
+    support: dict[str, tuple[list | None, str, int]] = {}
+    cells_of: dict[str, list] = {}
+    for chapter in catalog.chapters:
+        if (graded_dir / chapter.filename).is_file():
+            continue
+        path = by_chapter.get(chapter.id)
+        cells = None
+        if path is not None:
+            try:
+                cells = cells_of[chapter.id] = notebook_cells(
+                    nbformat.read(str(path), as_version=4), prefix=f"{path.name} ")
+            except Exception:
+                path = None
+        file = str(path.resolve()) if path is not None \
+            else str(graded_dir / f"{chapter.module}.ipynb")
+        support[chapter.module] = (cells, file, chapter.number)
+    sources: dict[str, tuple[str, str]] = {}
+    for cid in chapter_ids:
+        chapter = catalog.chapter(cid)
+        if cid not in cells_of:
+            continue
+        others = {m: v for m, v in support.items() if m != chapter.module}
+        # A graded notebook's cells are named as in `grader check PATH.ipynb`.
+        cells = [(python, shown, name.replace(f"{by_chapter[cid].name} ", "", 1))
+                 for python, shown, name in cells_of[cid]]
+        sources.update(module_sources(chapter.module, cells, True, others))
+    return sources or None
+
+
 # == in a kernel ================================================================================
 #
 # ``grader.check`` sends plans to one warm verdict process per kernel

@@ -1,5 +1,6 @@
-"""What ``run_autograder`` runs on Gradescope: grade ``ROOT/submission`` and write
-``ROOT/results/results.json`` (the contract's format, which is Gradescope's).
+"""What ``run_autograder`` runs on Gradescope: grade ``ROOT/submission`` (chapter files, or
+notebooks, graded from their code cells) and write ``ROOT/results/results.json`` (the contract's
+format, which is Gradescope's).
 
 ``ROOT`` is ``--root``, else ``$AUTOGRADER_ROOT``, else ``/autograder``. The bundle's
 ``config.json`` says what to grade (targets), the time and memory limits and the language. A
@@ -50,25 +51,15 @@ def grade(root: Path, config: dict, results: Path) -> int:
     exercises = catalog_mod.load().resolve(targets)
     submission = root / "submission"
     submission.mkdir(parents=True, exist_ok=True)
-    graded = grade_submission(
+    grade_submission(
         submission, exercises, results, student="submission",
         timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
         memory_limit_mb=int(config.get("memory_limit_mb", DEFAULT_MEMORY_MB)),
         device="cpu", lang=str(config.get("lang", "en")))
-    if graded.results is None:  # notebooks only: say so on the Gradescope page
-        from grader import report
-        from grader.results import synthesized
-
-        run = synthesized("submission", exercises, "error", "grade.notebooks", {})
-        report.write_json(results / "results.json", report.results_json(run, graded_lang(config)))
     log = results / "grader.log"
     if log.is_file():  # the terminal report, for Gradescope's autograder output pane
         sys.stdout.write(log.read_text("utf-8", "replace"))
     return 0
-
-
-def graded_lang(config: dict) -> str:
-    return str(config.get("lang", "en"))
 
 
 if __name__ == "__main__":
