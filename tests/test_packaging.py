@@ -344,3 +344,42 @@ def test_every_notebook_runs_standalone_from_the_wheel(venv, tmp_path, monkeypat
     assert _report(report) == {"chapter21.corr2d_multi_in": "not_started",
                                "chapter21.corr2d_multi_in_out": "not_started",
                                "chapter21.corr2d_multi_in_out_1x1": "passed"}
+
+
+@pytest.mark.slow
+def test_gradescope_bundle_from_the_wheel_passes_a_simulated_run(venv, tmp_path):
+    """``grader gradescope`` of an installed wheel: the bundle holds the installed package
+    (never its grader/course/) with a pyproject made from the metadata, builds offline, and
+    its run_autograder grades a submission against a simulated /autograder tree (setup.sh's
+    downloads skipped: the bundle's copy of the grader goes on PYTHONPATH)."""
+    from tests.support import make_folder
+    from tests.test_gradescope import autograder_tree
+
+    zip_path = tmp_path / "autograder.zip"
+    proc = _grader(venv, "gradescope", "chapter19", "--out", str(zip_path), "--timeout", "300",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(zip_path) as zf:
+        names = zf.namelist()
+        pyproject = zf.read("convgrade/pyproject.toml").decode()
+    assert {"setup.sh", "run_autograder", "convgrade/LICENSE", "convgrade/README.md",
+            "convgrade/grader/cli.py", "convgrade/grader/catalog.toml"} <= set(names)
+    assert not [n for n in names if "/course/" in n or "solutions" in n
+                or n.startswith("exercises/") or "__pycache__" in n]
+    assert f'version = "{VERSION}"' in pyproject
+    root = autograder_tree(tmp_path, zip_path)
+    python = str(venv / "bin" / "python")
+    # built as setup.sh's pip does (with this environment's setuptools >= 77: the new venv's
+    # own may be older, and pip's build isolation would download one)
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                  "--no-index", "-q", "-w", str(tmp_path / "wheels"),
+                  str(root / "source" / "convgrade")], env=_clean_env())
+    assert built.returncode == 0, built.stdout + built.stderr
+    make_folder(root / "submission", "chapter19_conv")
+    env = _clean_env(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python,
+                     PYTHONPATH=str(root / "source" / "convgrade"))
+    proc = _run(["bash", str(root / "run_autograder")], env=env, cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert (data["score"], data["max_score"]) == (8.0, 8.0), data
+    assert [t["name"] for t in data["tests"]] == CH19
