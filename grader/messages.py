@@ -50,6 +50,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "导入 {module}.py 的进程崩溃了：{how}。{output}"),
     "import_failed": ("{module}.py could not be imported: {type}: {message}\n{traceback}",
                       "无法导入 {module}.py：{type}：{message}\n{traceback}"),
+    "import_d2l": ("{module}.py imports d2l (the book's `from d2l import torch as d2l`), but "
+                   "{missing} is not installed here.\n{traceback}The grader does not need d2l; "
+                   "to run the book's code, install it without the old versions it pins: "
+                   "`pip install d2l==1.0.3 --no-deps`, and torchvision from the same index "
+                   "as torch (Linux without a GPU: `pip install torchvision --index-url "
+                   "https://download.pytorch.org/whl/cpu`; elsewhere `pip install "
+                   "torchvision`). Or remove the import when the exercises do not use it.",
+                   "{module}.py 导入了 d2l（书中的 `from d2l import torch as d2l`），但这里没有"
+                   "安装 {missing}。\n{traceback}评分器不需要 d2l；如需运行书中的代码，请安装它，"
+                   "但不要安装它锁定的旧版本依赖：`pip install d2l==1.0.3 --no-deps`，并从与 torch "
+                   "相同的索引安装 torchvision（没有 GPU 的 Linux：`pip install torchvision "
+                   "--index-url https://download.pytorch.org/whl/cpu`；其他系统：`pip install "
+                   "torchvision`）。如果练习用不到 d2l，也可以删掉这行导入。"),
+    "import_d2l_again": ("{module}.py could not be imported: {missing} is not installed (see "
+                         "{first} for how to install it).",
+                         "无法导入 {module}.py：没有安装 {missing}（安装方法见 {first}）。"),
     "missing_file": ("{file} was not found in {folder}.", "在 {folder} 中找不到 {file}。"),
     "missing_name": ("{file} defines no `{name}`: keep the name and signature of the stub.",
                      "{file} 中没有定义 `{name}`：请保留练习模板中的名称和签名。"),
