@@ -82,6 +82,8 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
                        shape_why=shape_why if reason == "mm.shape" else None, **data)
 
     if not isinstance(actual, torch.Tensor):
+        if type(actual).__module__ == "numpy" and type(actual).__name__ == "ndarray":
+            fail("mm.not_tensor_ndarray")
         fail("mm.not_tensor", got=_type_name(actual))
     want_device = device or str(expected.device)
     if _device_of(actual) != want_device:
