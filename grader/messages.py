@@ -220,6 +220,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.ready": ("Fashion-MNIST is ready in {folder}: {train} training and {test} test images.",
                    "Fashion-MNIST 已就绪，位于 {folder}：{train} 张训练图像，{test} 张测试图像。"),
     "train.no_file": ("{file} was not found in {folder}", "在 {folder} 中找不到 {file}"),
+    "train.unchecked": ("note: your train() has not been checked yet; `grader check chapter23.train` "
+                        "tells whether these curves can be trusted.",
+                        "提示：你的 train() 还没有评分；运行 `grader check chapter23.train` 看看这些曲线是否可信。"),
+    "train.check_failed": ("note: your train() did not pass its last check ({outcome}): the curves "
+                           "below may be wrong. `grader check chapter23.train` shows why.",
+                           "提示：你的 train() 上次评分未通过（{outcome}）：下面的曲线可能不对。"
+                           "运行 `grader check chapter23.train` 查看原因。"),
     "train.start": ("Training lenet() from {folder} on {data} data: {epochs} epochs, lr {lr:g}, "
                     "batch size {batch_size}.",
                     "用 {data} 数据训练 {folder} 中的 lenet()：{epochs} 个迭代周期，学习率 {lr:g}，"
@@ -431,9 +438,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "grader watch · {target} · 第 {run} 次评分 · {time}"),
     "watch.waiting": ("Watching {folder}: save a file to grade again. Ctrl-C stops.",
                       "正在监视 {folder}：保存文件即可重新评分。按 Ctrl-C 退出。"),
-    "watch.next": ("{done} passed. Next: {name}; save a file to grade it.",
-                   "{done} 已通过。下一题：{name}；保存文件即可评分。"),
-    "watch.check_failed": ("`grader check` ended with status {status} before giving a verdict; "
+    "watch.next": ("{done} passed. Next: {name}, graded now (it is probably still a stub).",
+                   "{done} 已通过。下一题：{name}，现在就评分（它可能还是模板）。"),
+    "watch.check_failed": ("grading ended with status {status} before giving a verdict; "
                            "still watching.",
                            "`grader check` 以状态 {status} 结束，未给出结果；仍在继续监视。"),
     "watch.polling": ("File events are not available here ({why}); looking for changes every "
