@@ -118,6 +118,19 @@ def pad2d(X, padding):
     Y[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
     return Y
 """, "failed", "keeps the input's dtype"),
+    # the contract promises X's dtype: visible only on an input that is not float32
+    ("pad2d", "always float32 (torch.zeros without dtype)", """
+def pad2d(X, padding):
+    p_h, p_w = _pair(padding)
+    Y = torch.zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w), device=X.device)
+    Y[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
+    return Y
+""", "failed", "keeps the input's dtype"),
+    ("pad2d", "F.pad of X.float()", """
+def pad2d(X, padding):
+    p_h, p_w = _pair(padding)
+    return torch.nn.functional.pad(X.float(), (p_w, p_w, p_h, p_h))
+""", "failed", "keeps the input's dtype"),
     ("pad2d", "top and left only", """
 def pad2d(X, padding):
     p_h, p_w = _pair(padding)
@@ -290,6 +303,13 @@ def pad2d(X, padding):
     X = torch.cat([side, X, side], dim=1)
     top = X.new_zeros((p_h, X.shape[1]))
     return torch.cat([top, X, top], dim=0)
+"""),
+    ("pad2d", "new_zeros and a slice", """
+def pad2d(X, padding):
+    p_h, p_w = (padding, padding) if isinstance(padding, int) else padding
+    Y = X.new_zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w))
+    Y[p_h:Y.shape[0] - p_h, p_w:Y.shape[1] - p_w] = X
+    return Y
 """),
     ("pad2d", "NumPy np.pad", """
 def pad2d(X, padding):
