@@ -373,7 +373,7 @@ EVAL_WITH_GRAD = EVAL_LOOP.replace("    with torch.no_grad():\n", "    if True:\
 # Issue 16: classes of misses found with code written apart from the suite.
 MUTANTS += [
     ("lenet", "a reshape to the wrong image size first", LECTURE_LENET.replace(
-        "x.view(-1, 1, 28, 28)", "x.view(-1, 1, 56, 14)"), "failed", "layer 1 is reshape"),
+        "x.view(-1, 1, 28, 28)", "x.view(-1, 1, 56, 14)"), "failed", "only reshapes the batch"),
     ("lenet", "an extra sigmoid before the first convolution", lenet_with(
         "nn.Sequential(\n", "nn.Sequential(\n        nn.Sigmoid(),\n"),
         "failed", "layer 1 is sigmoid"),

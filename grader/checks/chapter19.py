@@ -374,6 +374,10 @@ def expect_kernel(got: Any, kernel_size: tuple[int, int], call: str, inputs: lis
                        call=call, inputs=inputs, expected=None, actual=None)
 
 
+def rounded(K: torch.Tensor) -> list:
+    return [[round(float(v), 4) for v in row] for row in K.detach().cpu().reshape(K.shape[0], -1)]
+
+
 def start_mismatch(call: str, inputs: list, expected: str, got: str) -> Mismatch:
     return Mismatch("mismatch", reason="mm.value", params={"expected": expected, "got": got},
                     diagnosis=("with init=None, start from a random kernel: torch.randn("
@@ -403,10 +407,10 @@ def test_learn_kernel_starts_from_a_random_kernel(learner):
         expect_kernel(start, size, call, still, str(X.device))
     first, second = (s.detach().double().cpu() for s in starts)
     if bool((first == first.reshape(-1)[0]).all()):
-        raise start_mismatch(call, still, "a random kernel", f"the constant kernel {first.tolist()}")
+        raise start_mismatch(call, still, "a random kernel", f"the constant kernel {rounded(first)}")
     if torch.equal(first, second):
-        raise start_mismatch(call + ", called twice", still, "a new random kernel at every call",
-                             f"the same kernel {first.tolist()} both times")
+        raise start_mismatch(call + " called twice", still, "a new random kernel at every call",
+                             f"the same kernel {rounded(first)} both times")
     moved = "learn_kernel(X, Y, (1, 2))  (lr=3e-2, num_epochs=10)"
     inputs = [("X", X), ("Y", Y), ("kernel_size", size)]
     learned = learner.probe("seeded_call", X, Y, size, seed=1, shown=(moved, inputs))
@@ -415,8 +419,8 @@ def test_learn_kernel_starts_from_a_random_kernel(learner):
     if not after < before:
         raise Mismatch("mismatch", reason="mm.value",
                        params={"expected": f"a loss below the start's ({before:.4g}, the start "
-                                           f"being {first.tolist()})",
-                               "got": f"loss {after:.4g} for {learned.tolist()}"},
+                                           f"being {rounded(first)})",
+                               "got": f"loss {after:.4g} for {rounded(learned)}"},
                        diagnosis=("gradient descent lowers the loss: K -= lr * K.grad, with "
                                   "the gradient of ((corr2d(X, K) - Y) ** 2).sum().",
                                   "梯度下降会降低损失：K -= lr * K.grad，梯度来自 "

@@ -233,14 +233,21 @@ def layer_diagnosis(index: int, want: wire.ModuleInfo, got: wire.ModuleInfo | No
     return None
 
 
-def expect_lenet_architecture(got: Any, call: str, leading: int = 0) -> None:
+NOT_A_RESHAPE = ("a layer before the first convolution is accepted when it only reshapes the "
+                 "batch to (-1, 1, 28, 28), as the lecture's Reshape does (x.view(-1, 1, 28, "
+                 "28)); this one does not.",
+                 "第一个卷积层之前的层只有在仅把批量变形为 (-1, 1, 28, 28) 时才被接受，"
+                 "就像课程中的 Reshape（x.view(-1, 1, 28, 28)）；这一层不是这样。")
+
+
+def expect_lenet_architecture(got: Any, call: str, leading: int | None = 0) -> None:
     """``leading``: layers before the first convolution to leave out (1 for the lecture's
-    ``Reshape``, see ``learner_net``)."""
+    ``Reshape``, see ``learner_net``); None when an extra first layer is not a reshape."""
     inputs: list = []
     if not isinstance(got, wire.ModuleInfo):
         fail("ch23.not_module", call, inputs, got=type_name(got))
     want = describe(build(LENET)).flat()
-    have = got.flat()[leading:]
+    have = got.flat()[leading or 0:]
     for i in range(max(len(want), len(have))):
         w = want[i] if i < len(want) else None
         h = have[i] if i < len(have) else None
@@ -248,7 +255,10 @@ def expect_lenet_architecture(got: Any, call: str, leading: int = 0) -> None:
             continue
         table = "\n".join(f"    {'→' if j == i else ' '} {j + 1:2d}. {layer_text(m)}"
                           for j, m in enumerate(have))
-        fail("ch23.layer", call, inputs, diagnosis=layer_diagnosis(i, w, h) if w else None,
+        why = layer_diagnosis(i, w, h) if w else None
+        if leading is None and i == 0:
+            why = NOT_A_RESHAPE
+        fail("ch23.layer", call, inputs, diagnosis=why,
              number=i + 1, expected=layer_text(w) if w else "(no more layers)",
              got=layer_text(h) if h else "(nothing: the network ends here)",
              table=table or "    (none)")
@@ -257,16 +267,19 @@ def expect_lenet_architecture(got: Any, call: str, leading: int = 0) -> None:
         fail("ch23.param_count", call, inputs, expected=f"{LENET_PARAMETERS:,}", got=f"{total:,}")
 
 
-def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int]:
+def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int | None]:
     """Call the learner's ``lenet()`` (the net stays in the worker) and describe what it built:
-    (handle, description, number of leading layers to leave out).
+    (handle, description, number of leading layers to leave out, None for an extra first
+    layer that is not a reshape).
 
     The description comes from a probe, not from the call's return value, so that networks
     whose classes the learner defined are described too. Lazy layers (d2l 1.0) arrive
     materialised. A first layer without parameters that reshapes a batch to (-1, 1, 28, 28)
     (the Chinese course's lecture-23 ``Reshape``) is accepted and left out."""
     handle, value = learner.new()
-    nodes = learner.probe("module_tree", handle=handle)
+    nodes = learner.probe("module_tree", handle=handle,
+                          shown=("lenet(), then one forward pass on a (1, 1, 28, 28) batch "
+                                 "where it has lazy layers", []))
     if not isinstance(nodes, list) or not nodes:
         fail("ch23.not_module", "lenet()", [], got=type_name(value))
     infos: list[wire.ModuleInfo] = []
@@ -281,7 +294,7 @@ def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int]:
     if len(leaves) == len(LENET_LAYERS) + 1 and leaves[0].type_name != "Conv2d":
         reshape = learner.probe("leading_reshape", handle=handle,
                                 shown=("the first layer of lenet(), on a batch", []))
-        leading = int(isinstance(reshape, dict) and bool(reshape.get("reshapes")))
+        leading = 1 if isinstance(reshape, dict) and reshape.get("reshapes") else None
     return handle, infos[0], leading
 
 
@@ -293,7 +306,7 @@ def test_lenet_architecture(learner):
 
 @pytest.mark.exercise("lenet")
 def test_lenet_is_fresh_each_call(learner):
-    expect_equal(learner.probe("fresh_each_call"),
+    expect_equal(learner.probe("fresh_each_call", shown=("lenet(), called twice", [])),
                  {"same_object": False, "shared_parameters": False},
                  call="lenet(), called twice", inputs=[],
                  why=("lenet() must build a new network, with new parameters, on every call: "
