@@ -131,6 +131,27 @@ def pad2d(X, padding):
     p_h, p_w = _pair(padding)
     return torch.nn.functional.pad(X.float(), (p_w, p_w, p_h, p_h))
 """, "failed", "keeps the input's dtype"),
+    # every style of passing the arguments gets its own cases: a signature in the wrong order
+    # shows only when padding and stride are passed by position
+    ("corr2d_strided", "stride before padding in the signature", """
+def corr2d_strided(X, K, stride=1, padding=0):
+    k_h, k_w = K.shape
+    s_h, s_w = _pair(stride)
+    out_h, out_w = conv_output_shape(tuple(X.shape), tuple(K.shape), padding, stride)
+    X = pad2d(X, padding)
+    Y = torch.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            Y[i, j] = (X[i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w] * K).sum()
+    return Y
+""", "failed", ""),
+    ("conv_output_shape", "stride before padding in the signature", """
+def conv_output_shape(input_size, kernel_size, stride=1, padding=0):
+    n, k, p, s = _pair(input_size), _pair(kernel_size), _pair(padding), _pair(stride)
+    if min(n + k + s) < 1 or min(p) < 0 or any(n[a] + 2 * p[a] < k[a] for a in range(2)):
+        raise ValueError("the kernel does not fit, or a size is out of range")
+    return tuple((n[a] + 2 * p[a] - k[a]) // s[a] + 1 for a in range(2))
+""", "failed", ""),
     ("pad2d", "top and left only", """
 def pad2d(X, padding):
     p_h, p_w = _pair(padding)

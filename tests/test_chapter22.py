@@ -115,6 +115,10 @@ def pool2d(X, pool_size, mode='max'):
     op = F.max_pool2d if mode == 'max' else F.avg_pool2d
     return op(X[None, None], pool_size, stride=1)[0, 0]
 """, "forbidden", "max_pool2d"),
+    ("max_pool2d", "padding before stride in the signature", max_variant().replace(
+        "stride=None, padding=0", "padding=0, stride=None"), "error", "raised TypeError"),
+    ("avg_pool2d", "padding before stride in the signature", avg_variant().replace(
+        "stride=None, padding=0", "padding=0, stride=None"), "error", "raised TypeError"),
     ("max_pool2d", "zero padding", max_variant(fill="0.0"), "failed", "padded with zeros"),
     # reviewer's finds: any finite fill is wrong below it; inputs never went below -10.5
     ("max_pool2d", "padded with -1e9", max_variant(fill="-1e9"), "failed", ""),
