@@ -628,7 +628,7 @@ def expect_float(value: Any, call: str, inputs: list, where: str = "") -> None:
     """The one rule for every number the contract calls a float (evaluate_accuracy's result,
     train's history): a Python float, a subclass such as np.float64 included (an int is
     accepted too); a tensor is refused with the hint to use .item(). ``where`` names the
-    place in a larger result ("train_loss[0]")."""
+    place in a larger result (" (history['train_loss'][0])")."""
     if isinstance(value, torch.Tensor):
         fail("ch23.not_float", call, inputs, got=type_name(value) + where, diagnosis=ITEM_HINT)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
