@@ -7,7 +7,7 @@ compares what they return. Keep them small: anything here runs where learner cod
 
 from __future__ import annotations
 
-import sys
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -91,10 +91,10 @@ def call_with_net(fn: Any, net: Any, *args: Any, net_device: str | None = None, 
         net.train(start_mode == "train")
     modes: list[list[Any]] = []
     own = getattr(fn, "__name__", "")
-    here = sys._getframe()
+    here = inspect.currentframe()
 
     def made_by() -> str:
-        frame = sys._getframe(2)
+        frame = inspect.currentframe()
         while frame is not None and frame is not here:
             if frame.f_code.co_name == "evaluate_accuracy":
                 return "evaluate_accuracy"
