@@ -26,6 +26,8 @@ class Learner:
         self._fatal: dict[str, outcomes.Verdict] = {}
         self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
         self._shown_inputs: list | None = None  # a probe's inputs as the learner knows them
+        self.output_limit: int | None = 2000  # characters of a call's output shown (None: all)
+        self._last_mark: int | None = None  # where the last call's output starts
         self._d2l_told: str | None = None  # the exercise told how to install d2l
 
     # -- what checks call ---------------------------------------------------------------------
@@ -87,6 +89,19 @@ class Learner:
         mean nothing to them)."""
         return self._request("probe", args, kwargs, handle=handle, probe=probe, shown=shown)
 
+    def last_output(self) -> str:
+        """What the learner's code printed during the last call (the failing example's, when a
+        check has just failed), cleaned and bounded; "" when nothing."""
+        if self._last_mark is None:
+            return ""
+        import time
+
+        time.sleep(0.01)  # the drain thread takes what the worker flushed before replying
+        return self.worker.output.since(self._last_mark, self.output_limit).strip("\n")
+
+    def reset_output(self) -> None:
+        self._last_mark = None
+
     # -- machinery ----------------------------------------------------------------------------
     @property
     def _chapter(self) -> Any:
@@ -111,7 +126,7 @@ class Learner:
                    "scratch": ex.from_scratch, "return_args": op != "new", **extra}
             if extra.get("handle") is not None:
                 msg["handle"] = extra["handle"].id
-            mark = self.worker.output.total
+            mark = self._last_mark = self.worker.output.total
             try:
                 reply = self.worker.request(msg, ex.time_budget)
             except WorkerTimeout:
@@ -137,6 +152,7 @@ class Learner:
             raise self._once(failure)
         if generation == self.worker.generation and self.worker.proc is not None:
             return
+        mark = self.worker.output.total
         try:
             reply = self.worker.request({"op": "load", "module": module}, IMPORT_TIMEOUT)
         except WorkerTimeout:
@@ -158,7 +174,9 @@ class Learner:
                 failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
                                              where=str(reply.get("where")))
             else:
-                failure = _import_failure(module, reply, self.exercise.qualname)
+                failure = _import_failure(
+                    module, reply, self.exercise.qualname,
+                    output=self.worker.output.since(mark, self.output_limit).strip("\n"))
         self._loaded[module] = (self.worker.generation, failure)
         raise self._once(failure)
 
@@ -254,16 +272,28 @@ class Learner:
 _NO_MODULE = re.compile(r"No module named '([\w.]+)'")
 
 
-def _import_failure(module: str, reply: dict, qualname: str) -> outcomes.Verdict:
-    """The verdict for a learner file that raised on import: ``import_d2l`` (how to install
-    it) when what is missing is d2l, or torchvision under d2l; else ``import_failed``."""
+def _import_failure(module: str, reply: dict, qualname: str,
+                    output: str = "") -> outcomes.Verdict:
+    """The verdict for a learner file that raised on import (``output``: what it printed):
+    ``import_d2l`` (how to install it) when what is missing is d2l, or torchvision under d2l;
+    else ``import_failed``."""
     kind, message = str(reply.get("type")), str(reply.get("message"))
     traceback = str(reply.get("traceback"))
+    line = _failing_line(traceback, module)
     found = _NO_MODULE.search(message) if kind in ("ModuleNotFoundError", "ImportError") \
         else None
     missing = found.group(1).split(".")[0] if found else ""
     if missing == "d2l" or (missing == "torchvision" and "d2l" in traceback):
         return outcomes.ImportFailed("import_d2l", module=module, missing=missing,
-                                     first=qualname, traceback=traceback)
+                                     first=qualname, traceback=traceback, line=line)
     return outcomes.ImportFailed("import_failed", module=module, type=kind, message=message,
-                                 traceback=traceback)
+                                 traceback=traceback, line=line, output=output)
+
+
+def _failing_line(traceback: str, module: str) -> int | None:
+    """The line of ``module``'s file where its import failed (the last frame of it)."""
+    import re
+
+    lines = [int(n) for path, n in re.findall(r'File "([^"]*)", line (\d+)', traceback)
+             if path.replace("\\", "/").rsplit("/", 1)[-1] == f"{module}.py"]
+    return lines[-1] if lines else None

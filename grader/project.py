@@ -213,7 +213,7 @@ def next_exercise(catalog: Any, state: dict[str, str]) -> Any | None:
 def plan(exercises: list, folder: Path, *, root: Path | None, device: str = "cpu",
          seed: int | None = None, thorough: bool = False, memory_limit_mb: int | None = None,
          isolation: str = "process", database_key: str | None = None,
-         sources: dict | None = None) -> Any:
+         sources: dict | None = None, show_output: bool = False) -> Any:
     """A complete ``Plan``: ``memory_limit_mb`` as ``memory_limit`` returns it (None: no limit);
     ``database_key`` keeps the learner's failing examples in the project (None: none)."""
     from grader.plan import Plan
@@ -223,7 +223,7 @@ def plan(exercises: list, folder: Path, *, root: Path | None, device: str = "cpu
                 database=database_for(root, database_key) if database_key else None,
                 budget_factor=THOROUGH_FACTOR if thorough else 1.0,
                 memory_limit_mb=memory_limit_mb, isolation=isolation,
-                forbidden_dirs=solutions_dirs(root))
+                forbidden_dirs=solutions_dirs(root), show_output=show_output)
 
 
 def isolation(args: Any, sandbox_default: bool = False) -> str:

@@ -80,6 +80,8 @@ def run(plan: Plan, worker: Worker | None = None) -> RunResult:
     db = configure_hypothesis(plan.database)
     worker = worker or worker_for(plan)
     learner = Learner(worker, catalog, device=device)
+    if plan.show_output:
+        learner.output_limit = None
     plugin = GraderPlugin(learner, exercises, seed=plan.seed, database=db,
                           budget_factor=plan.budget_factor)
     chapters = list(dict.fromkeys(ex.chapter for ex in exercises))

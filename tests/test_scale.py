@@ -206,3 +206,31 @@ def test_the_class_picture_renders_in_a_real_browser(whole, tmp_path):
     assert shot.exists() and shot.stat().st_size > 5000, proc.stderr[-2000:]
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
     assert console == [], console
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_the_github_actions_example_is_a_valid_workflow():
+    """Validated offline against the workflow schema check-jsonschema vendors."""
+    tool = shutil.which("check-jsonschema")
+    assert tool, "check-jsonschema is in the test extra: pip install -e '.[test]'"
+    proc = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows",
+                           str(EXAMPLES / "github-actions-grade.yml")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (EXAMPLES / "github-actions-grade.yml").read_text("utf-8")
+    assert "--shard ${{ matrix.shard }}/4" in text and "grader merge" in text
+
+
+def test_the_job_array_examples_shard_and_merge():
+    import yaml  # comes with check-jsonschema
+
+    job = yaml.safe_load((EXAMPLES / "kubernetes-grade-job.yaml").read_text("utf-8"))
+    spec = job["spec"]
+    assert (job["kind"], spec["completionMode"]) == ("Job", "Indexed")
+    command = " ".join(spec["template"]["spec"]["containers"][0]["args"])
+    assert f"--shard $K/{spec['completions']}" in command
+    slurm = EXAMPLES / "slurm-grade.sh"
+    assert subprocess.run(["bash", "-n", str(slurm)]).returncode == 0
+    assert '--shard "$K/$N"' in slurm.read_text("utf-8")
