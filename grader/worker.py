@@ -321,6 +321,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)
     sys.argv = ["learner"]
+    # Warnings are not the learner's prints: torch's (and the grader's own, e.g. reading .grad
+    # of a non-leaf for the report) would bury what the learner printed.
+    import warnings
+
+    warnings.simplefilter("ignore")
     conn.send_bytes(wire.dumps({"status": "ready", "pid": os.getpid(),
                                 "cuda": bool(torch.cuda.is_available())}))
     while True:
