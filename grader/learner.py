@@ -27,6 +27,8 @@ class Learner:
         self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
         self._shown_inputs: list | None = None  # a probe's inputs as the learner knows them
         self.output_limit: int | None = 2000  # characters of a call's output shown (None: all)
+        # {exercise: the other exercises its calls reached} (the worker records them)
+        self.reached: dict[str, set[str]] = {}
         self._last_mark: int | None = None  # where the last call's output starts
         self._d2l_told: str | None = None  # the exercise told how to install d2l
 
@@ -140,6 +142,9 @@ class Learner:
                     "crashed", call=call, how_en=en, how_zh=zh,
                     inputs=self._inputs(args, kwargs),
                     output=self.worker.output.since(mark)) from None
+            others = set(reply.get("reached") or ()) - {ex.qualname}
+            if others:
+                self.reached.setdefault(ex.qualname, set()).update(map(str, others))
             return self._settle(reply, op, call, args, kwargs)
         except outcomes.Verdict as verdict:
             if verdict.fatal:

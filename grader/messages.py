@@ -21,6 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # verdicts
     "not_started": ("{name} still raises NotImplementedError: replace the `raise` with your code.",
                     "{name} 仍然抛出 NotImplementedError：请用你的代码替换这一行 `raise`。"),
+    "culprit": ("{name} calls your {dep_name}, which fails its own check ({outcome}): fix {dep} "
+                "first; this exercise may pass once it does.",
+                "{name} 调用了你的 {dep_name}，而它自己的检查没有通过（{outcome}）：请先修好 {dep}，"
+                "这道题可能随之通过。"),
     "not_started_dep": ("{name} calls {dep} ({file}), which still raises NotImplementedError: "
                         "finish {dep} first.",
                         "{name} 调用了 {dep}（{file}），而它仍然抛出 NotImplementedError：请先完成 {dep}。"),

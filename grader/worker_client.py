@@ -100,6 +100,7 @@ class Worker:
         self._starting: threading.Thread | None = None
         self.output = Output()
         self.echo: Callable[[bytes], None] | None = None  # also show learner output live
+        self.exercises: dict[str, dict[str, str]] = {}  # module -> {function: qualname}
 
     @property
     def proc(self) -> Any:
@@ -150,7 +151,7 @@ class Worker:
                 # in this worker (no restart would do better).
                 self.process.preloaded = frozenset(self.preload)
         self.process.conn.send_bytes(pickle.dumps(protocol.setup(
-            self.folder, self.forbidden_dirs, self.sources)))
+            self.folder, self.forbidden_dirs, self.sources, self.exercises)))
         self.ready = False
         self.generation += 1
         threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
