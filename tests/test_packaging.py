@@ -1,7 +1,9 @@
 """Install anywhere (issue 20): the sdist holds what the tests need and its tests import; a wheel
 built from that sdist carries the course; installed into a new venv in an empty folder,
 ``grader --version``, ``grader init course`` and every learner command work from the course
-folder, and the solutions the wheel ships stay masked from learner code.
+folder, and the solutions the wheel ships stay masked from learner code; every chapter's
+notebook, made by that wheel, runs standalone in a kernel of the new venv; a Gradescope bundle
+made by that wheel passes a simulated run.
 
 Everything is built offline with this environment's setuptools (the test extra pins >= 77).
 The new venv has no packages of its own but the wheel: a ``.pth`` file lends it this
