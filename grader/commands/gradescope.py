@@ -3,7 +3,8 @@
 The zip holds what Gradescope expects at its root: ``setup.sh`` (installs a CPU build of torch
 and this package), ``run_autograder`` (grades ``/autograder/submission`` into
 ``/autograder/results/results.json``, see ``grader.gradescope.autograde``), ``config.json``
-(targets, limits, language) and ``convgrade/``: the grader package with its pyproject. Never the
+(targets, limits, language, and whether submissions are graded in the sandbox: the choice
+is the instructor's, made here, never the submission's) and ``convgrade/``: the grader package with its pyproject. Never the
 solutions, never the learner stubs. The zip is reproducible: same sources, same bytes.
 """
 
@@ -44,6 +45,10 @@ def register(subparsers: Any) -> None:
                    help="memory limit for the learner's process (default: %(default)s)")
     p.add_argument("--torch-index-url", default=TORCH_CPU_INDEX, metavar="URL",
                    help="where setup.sh installs torch from (default: the CPU wheels)")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false", default=True,
+                   help="grade submissions without the sandbox (written into the bundle's "
+                        "config.json; default: the sandbox, or a dedicated user where it "
+                        "cannot be had, else no grading)")
     p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_gradescope)
 
@@ -63,7 +68,7 @@ def package_sources() -> tuple[Path, Path]:
 
 
 def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang: str,
-                 torch_index_url: str) -> dict[str, tuple[bytes, bool]]:
+                 torch_index_url: str, sandbox: bool = True) -> dict[str, tuple[bytes, bool]]:
     """{path in the zip: (content, executable)}."""
     package, project = package_sources()
     templates = resources.files("grader.gradescope")
@@ -72,7 +77,8 @@ def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang:
                      .replace("@TORCH_INDEX_URL@", torch_index_url).encode(), True),
         "run_autograder": (templates.joinpath("run_autograder").read_bytes(), True),
         "config.json": (json.dumps({"targets": targets, "timeout": timeout,
-                                    "memory_limit_mb": memory_limit_mb, "lang": lang},
+                                    "memory_limit_mb": memory_limit_mb, "lang": lang,
+                                    "sandbox": sandbox},
                                    indent=2).encode() + b"\n", False),
         "convgrade/pyproject.toml": ((project / "pyproject.toml").read_bytes(), False),
     }
@@ -119,7 +125,7 @@ def cmd_gradescope(args: Any) -> int:
         raise UsageError(f"--out {args.out}: Gradescope expects a .zip file",
                          f"--out {args.out}：Gradescope 需要 .zip 文件")
     files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
-                         args.torch_index_url)
+                         args.torch_index_url, sandbox=args.sandbox)
     write_zip(out, files)
     print(t("gradescope.written", lang, zip=str(out), count=len(exercises),
             points=sum(ex.points for ex in exercises),

@@ -10,6 +10,10 @@ if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null
     apt-get update
     apt-get install -y python3 python3-pip
 fi
+# The sandbox for submissions (bubblewrap); without it the bundle falls back to a dedicated user.
+if ! command -v bwrap >/dev/null 2>&1; then
+    (apt-get update && apt-get install -y bubblewrap) || echo "bubblewrap not installed"
+fi
 # A CPU build of torch: Gradescope has no GPU, and the default (CUDA) wheels are gigabytes.
 python3 -m pip install --no-cache-dir torch --index-url @TORCH_INDEX_URL@
 python3 -m pip install --no-cache-dir "$HERE/convgrade"
