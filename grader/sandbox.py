@@ -424,6 +424,42 @@ def _rmtree(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+# bwrap's --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that started it
+# ends: workers are started early from short-lived threads (``Worker.start_soon``), so every
+# Popen happens on one thread that lives as long as this process.
+_SPAWNS: Any = None
+_SPAWN_LOCK = threading.Lock()
+
+
+def _spawn(args: list[str], **kwargs: Any) -> subprocess.Popen:
+    import queue
+
+    global _SPAWNS
+    with _SPAWN_LOCK:
+        if _SPAWNS is None:
+            _SPAWNS = queue.Queue()
+            threading.Thread(target=_spawner_loop, args=(_SPAWNS,), name="grader-spawner",
+                             daemon=True).start()
+    done: list = []
+    event = threading.Event()
+    _SPAWNS.put((args, kwargs, done, event))
+    event.wait()
+    kind, value = done[0]
+    if kind == "error":
+        raise value
+    return value
+
+
+def _spawner_loop(requests: Any) -> None:
+    while True:
+        args, kwargs, done, event = requests.get()
+        try:
+            done.append(("ok", subprocess.Popen(args, **kwargs)))
+        except BaseException as exc:  # noqa: BLE001  (handed to the caller)
+            done.append(("error", exc))
+        event.set()
+
+
 def start(level: str, folder: str, inner: list[str], conn_fd: int,
           memory_limit_mb: int | None, masks: tuple[str, ...] = ()) -> SandboxedProcess:
     """Start ``inner`` (a fresh worker interpreter, given ``conn_fd``) at ``level`` ("sandbox" or
@@ -486,10 +522,9 @@ def start(level: str, folder: str, inner: list[str], conn_fd: int,
             os.setuid(uid)
 
     try:
-        proc = subprocess.Popen(
-            cmd, pass_fds=(conn_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd, env=env,
-            preexec_fn=preexec)
+        proc = _spawn(cmd, pass_fds=(conn_fd,), stdin=subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                      cwd=cwd, env=env, preexec_fn=preexec)
     except BaseException:
         if slot is not None:
             slot.release()
