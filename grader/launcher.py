@@ -73,7 +73,12 @@ class LearnerProcess:
 
 
 class IsolationUnavailable(Exception):
-    """The isolation a plan asks for cannot be had on this machine (the message says why)."""
+    """The isolation a plan asks for cannot be had on this machine (the message says why;
+    ``zh``: the same in Chinese, where there is one)."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 # -- the shared fork server --------------------------------------------------------------------
@@ -307,5 +312,8 @@ def choose_isolation(isolation: str, sandbox: bool | None, sandbox_default: bool
         if ok:
             return level
         reasons.append(why)
-    raise IsolationUnavailable("no sandbox can be had here (" + "; ".join(reasons) +
-                               "): pass --no-sandbox to grade without one")
+    from grader.messages import t
+
+    why = "; ".join(reasons)
+    raise IsolationUnavailable(t("isolation.none", "en", why=why),
+                               t("isolation.none", "zh", why=why))

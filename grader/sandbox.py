@@ -216,14 +216,29 @@ def sandbox_available() -> tuple[bool, str]:
     return True, ""
 
 
+@functools.lru_cache(maxsize=1)
 def user_available() -> tuple[bool, str]:
-    """Whether the dedicated-user fallback can be had: the grader is root on Linux."""
+    """Whether the dedicated-user fallback can be had: the grader is root on Linux, and a
+    dedicated user can read the interpreter and its packages."""
     if not sys.platform.startswith("linux"):
         return False, "a dedicated user needs Linux"
     if os.geteuid() != 0:
         return False, "a dedicated user needs the grader to run as root"
     if shutil.which("useradd") is None and not _existing_users():
         return False, "no useradd to create the dedicated user"
+    try:
+        slot = _take_user()
+    except SandboxError as exc:
+        return False, str(exc)
+    try:
+        need = [os.path.realpath(sys.executable), str(grader_package()), *python_dirs()]
+        readable = _readable_by(slot.uid, slot.gid, need)
+    finally:
+        slot.release()
+    missing = [p for p in need if not readable.get(p)]
+    if missing:
+        return False, (f"the dedicated user {slot.name} cannot read {', '.join(missing)} "
+                       "(the Python installation must be readable by every user)")
     return True, ""
 
 

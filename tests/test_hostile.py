@@ -467,11 +467,10 @@ def test_inside_the_box(sandboxed):
 def test_guard_and_references_hold_with_and_without_the_sandbox(tmp_path, mode):
     subs, out = tmp_path / "class", tmp_path / "out"
     make_folder(subs / "alice", MODULE)
-    make_folder(subs / "trudy", MODULE, base=EXERCISES)
-    path = subs / "trudy" / f"{MODULE}.py"
-    path.write_text(path.read_text() + GUARD.format() + REFERENCES.format(
-        checks=str(Path(forbidden.__file__).parent / "checks")))
     make_folder(subs / "trudy", "chapter21_channels", {"corr2d_multi_in_out_1x1": IDLE_NUMPY})
+    path = subs / "trudy" / f"{MODULE}.py"
+    path.write_text((EXERCISES / f"{MODULE}.py").read_text() + GUARD.format()
+                    + REFERENCES.format(checks=str(Path(forbidden.__file__).parent / "checks")))
     proc, seconds = _grade(subs, out, mode, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _honest(_results(out, "alice"))
