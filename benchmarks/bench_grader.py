@@ -6,8 +6,11 @@ Measures, in one run, the median wall time of several repeats after a warm-up:
 - the floor: ``python -c "import torch, pytest, hypothesis"``;
 - ``grader check chapterNN --solutions`` for every chapter whose solution file exists;
 - ``grader check all --solutions``; ``grader --help``; ``grader list``;
-- with ``--batch``: ``grader grade`` on 20 copies of the solutions with ``--jobs 2``.
-Prints seconds and the ratio to the floor (the batch also as a ratio to ``check all``).
+- ``grader check chapter19 --solutions --sandbox`` (its ratio to the same without the sandbox);
+- with ``--batch``: ``grader grade`` on 20 copies of the solutions with ``--jobs 2``, with
+  ``--no-sandbox`` and in the sandbox (``--sandbox``, the default).
+Prints seconds and the ratio to the floor (the batches also as a ratio to ``check all``, and the
+sandboxed one to the one without).
 
 The commands run round-robin (every repeat runs each once, in turn), so a machine that gets
 busier or quieter during the run moves all of them alike and the ratios stay fair. Run it on an
@@ -68,6 +71,10 @@ def main() -> None:
     commands = [(floor_name, [sys.executable, "-c", "import torch, pytest, hypothesis"])]
     commands += [(f"grader check {ch.id} --solutions", GRADER + ["check", ch.id, "--solutions"])
                  for ch in chapters]
+    sandboxed_name = "grader check chapter19 --solutions --sandbox"
+    if any(ch.id == "chapter19" for ch in chapters):
+        commands.append((sandboxed_name, GRADER + ["check", "chapter19", "--solutions",
+                                                   "--sandbox"]))
     commands += [(all_name, GRADER + ["check", "all", "--solutions"]),
                  ("grader --help", GRADER + ["--help"]), ("grader list", GRADER + ["list"])]
     # Byte-compile the grader as a learner's first run would (here PYTHONDONTWRITEBYTECODE may
@@ -80,11 +87,14 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="bench-class-"))
         for i in range(20):
             shutil.copytree(ROOT / "solutions", tmp / "class" / f"student{i:02d}")
-        grade = GRADER + ["grade", str(tmp / "class"), "--out", str(tmp / "out"), "--jobs", "2"]
+        grade = GRADER + ["grade", str(tmp / "class"), "--jobs", "2"]
         # `check all` again right before and after each batch: the ratio compares like with like
-        batch_rows = round_robin([(all_name, commands[-3][1]), ("batch", grade)],
+        batch_rows = round_robin([(all_name, commands[-3][1]),
+                                  ("batch", grade + ["--out", str(tmp / "out"), "--no-sandbox"]),
+                                  ("sandboxed batch",
+                                   grade + ["--out", str(tmp / "out-sandbox"), "--sandbox"])],
                                  max(1, args.repeats // 3))
-        batch = (batch_rows["batch"], batch_rows[all_name])
+        batch = (batch_rows["batch"], batch_rows[all_name], batch_rows["sandboxed batch"])
         shutil.rmtree(tmp, ignore_errors=True)
     floor = rows[floor_name]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -92,10 +102,16 @@ def main() -> None:
     print(f"{'command':45s} {'seconds':>8s} {'× floor':>8s}")
     for name, seconds in rows.items():
         print(f"{name:45s} {seconds:8.2f} {seconds / floor:8.2f}")
+    if sandboxed_name in rows:
+        plain = rows["grader check chapter19 --solutions"]
+        print(f"check --sandbox chapter19 / check chapter19: {rows[sandboxed_name] / plain:.2f}")
     if batch:
-        seconds, all_seconds = batch
-        print(f"{'grader grade (20 copies, --jobs 2)':45s} {seconds:8.2f} {seconds / floor:8.2f}"
-              f"   = {seconds / all_seconds:.1f} × check all ({all_seconds:.2f} s alongside)")
+        seconds, all_seconds, boxed = batch
+        print(f"{'grader grade (20 copies, --jobs 2, no sandbox)':45s} {seconds:8.2f} "
+              f"{seconds / floor:8.2f}   = {seconds / all_seconds:.1f} × check all "
+              f"({all_seconds:.2f} s alongside)")
+        print(f"{'grader grade (20 copies, --jobs 2, sandbox)':45s} {boxed:8.2f} "
+              f"{boxed / floor:8.2f}   = {boxed / seconds:.2f} × the batch without")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,9 @@ def bwrap_command(folder: str, copy: str, inner: list[str], masks: tuple[str, ..
                  "/etc/localtime"):
         if os.path.exists(path):
             cmd += ["--ro-bind", path, path]
+    # The scratch folder, /proc and /dev first: what is bound below may lie inside /tmp (a venv,
+    # a Gradescope-like tree), and a later mount would hide it.
+    cmd += ["--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for path in python_dirs():
         if not any(path == b or path.startswith(b + os.sep) for b in bound):
             cmd += ["--ro-bind", path, path]
@@ -170,7 +173,6 @@ def bwrap_command(folder: str, copy: str, inner: list[str], masks: tuple[str, ..
         if real != os.path.realpath(folder) and any(
                 real == b or real.startswith(b + os.sep) for b in [*bound, package]):
             cmd += ["--tmpfs", real, "--remount-ro", real]
-    cmd += ["--proc", "/proc", "--dev", "/dev"]
     gpu = _gpu_nodes()
     for node in gpu:
         cmd += ["--dev-bind", node, node]
@@ -178,7 +180,6 @@ def bwrap_command(folder: str, copy: str, inner: list[str], masks: tuple[str, ..
     cmd += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
     if gpu:
         cmd += ["--ro-bind-try", "/sys", "/sys"]
-    cmd += ["--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp"]
     cmd += ["--ro-bind", copy, folder, "--chdir", folder]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp",
            "LANG": "C.UTF-8", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "")}
