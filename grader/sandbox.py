@@ -138,7 +138,8 @@ def _gpu_nodes() -> list[str]:
     return found
 
 
-def bwrap_command(folder: str, copy: str, inner: list[str], masks: tuple[str, ...] = ()) -> list[str]:
+def bwrap_command(folder: str, copy: str, inner: list[str],
+                  masks: tuple[str, ...] = ()) -> list[str]:
     """The bubblewrap command line that runs ``inner`` in the box, with the private ``copy``
     mounted read-only at ``folder``. ``masks``: folders (the solutions, wherever they are) that
     get an empty folder mounted over them should they lie inside something bound."""
@@ -317,6 +318,8 @@ def _take_user() -> _Slot:
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
+            entry = None
+        if entry is None:
             proc = subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir",
                                    "/nonexistent", "--shell", "/usr/sbin/nologin",
                                    "--user-group", name], capture_output=True, text=True)

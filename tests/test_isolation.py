@@ -296,10 +296,10 @@ def test_gradescope_bundle_without_a_sandbox_stops_with_a_clear_report(tmp_path,
 def test_the_worker_never_holds_the_checks():
     """What the fork server and a worker import pulls in no check module (their reference
     implementations), so learner code cannot reach them through ``sys.modules``."""
-    code = ("import sys; sys.path.insert(0, %r)\n"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "import torch, grader.forbidden, grader.probes, grader.wire, grader.worker, "
             "grader.training, grader.protocol\n"
-            "print(sorted(m for m in sys.modules if m.startswith('grader.checks')))") % str(ROOT)
+            "print(sorted(m for m in sys.modules if m.startswith('grader.checks')))")
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout
     assert out.strip() == "[]", out

@@ -3,9 +3,10 @@
 The zip holds what Gradescope expects at its root: ``setup.sh`` (installs a CPU build of torch
 and this package), ``run_autograder`` (grades ``/autograder/submission`` into
 ``/autograder/results/results.json``, see ``grader.gradescope.autograde``), ``config.json``
-(targets, limits, language, and whether submissions are graded in the sandbox: the choice
-is the instructor's, made here, never the submission's) and ``convgrade/``: the grader package with its pyproject. Never the
-solutions, never the learner stubs. The zip is reproducible: same sources, same bytes.
+(targets, limits, language, and whether submissions are graded in the sandbox: the instructor's
+choice, made here, never a submission's) and ``convgrade/``: the grader package with its
+pyproject. Never the solutions, never the learner stubs. The zip is reproducible: same
+sources, same bytes.
 """
 
 from __future__ import annotations
