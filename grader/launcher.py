@@ -6,6 +6,9 @@
 - **the fork server** (``grader.fork_server``): a process that has imported torch once; each
   worker is a fork of it (milliseconds). Used for ``isolation="process"`` where forking is safe.
 - **a fresh interpreter** (``python -I -c <boot>``): when there is no fork server, or it has gone.
+- **the sandbox** or **a dedicated user** (``isolation="sandbox"`` / ``"user"``, for code the
+  grader does not trust): always a fresh interpreter, started by ``grader.sandbox`` inside
+  bubblewrap or as an unprivileged user; never a fork of a server shared with other students.
 
 Both start the worker in a session of its own, so ending its process group ends whatever the
 learner's code started. The worker's first message on the connection is its setup
