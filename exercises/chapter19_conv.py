@@ -127,10 +127,11 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
         loss(K) = ((corr2d(X, K) - Y) ** 2).sum()
         K <- K - lr * d loss / d K          (one full step per epoch, num_epochs times)
 
-    Start from ``init`` (a tensor of shape ``kernel_size``) or, when ``init`` is None, from
-    ``torch.randn(kernel_size)``. Do not modify ``init``. Return the learned kernel, shape
-    ``kernel_size``, detached from autograd. Reset the gradient after every step: autograd
-    *adds* new gradients to ``.grad``.
+    Start from ``init`` (a tensor of shape ``kernel_size``) or, when ``init`` is None, from a
+    random kernel: ``torch.randn(kernel_size)``, or ``nn.Conv2d(1, 1, kernel_size,
+    bias=False)``'s own initialisation as the book does. Do not modify ``init``: start from a
+    copy, ``init.clone()``. Return the learned kernel, shape ``kernel_size``, detached from
+    autograd. Reset the gradient after every step: autograd *adds* new gradients to ``.grad``.
 
     On d2l's edge image (X above, Y = corr2d(X, [[1, -1]])) ten epochs with lr = 3e-2 land near
     [[1, -1]]. You may use autograd, ``nn.Conv2d`` or your ``corr2d`` here.

@@ -132,20 +132,71 @@ class Catalog:
 
 
 class TargetError(ValueError):
-    """An unknown target; ``zh`` holds the Chinese message."""
+    """An unknown target; ``zh`` holds the Chinese message. A close or case-insensitive match
+    (``chap19`` → ``chapter19``, ``chapter19.corr2D`` → ``chapter19.corr2d``) is suggested,
+    never silently taken."""
 
     def __init__(self, target: str, catalog: Catalog, chapter: Chapter | None = None):
+        from grader.messages import t
+
+        hint = suggest(target, catalog, chapter)
+        more_en = t("target.did_you_mean", "en", suggestion=hint) if hint else ""
+        more_zh = t("target.did_you_mean", "zh", suggestion=hint) if hint else ""
         if chapter is None:
             valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
             super().__init__(f"unknown target {target!r}; valid targets: {valid}, "
-                             "or chapterNN.<exercise>")
-            self.zh = f"未知的目标 {target!r}；可用的目标：{valid}，或 chapterNN.<练习名>"
+                             f"or chapterNN.<exercise>.{more_en}")
+            self.zh = (f"未知的目标 {target!r}；可用的目标：{valid}，或 chapterNN.<练习名>。"
+                       f"{more_zh}")
         else:
             names = ", ".join(ex.name for ex in chapter.exercises)
             name = target.partition(".")[2]
             super().__init__(f"{chapter.id} has no exercise named {name!r}; "
-                             f"its exercises: {names}")
-            self.zh = f"{chapter.id} 中没有名为 {name!r} 的练习；它的练习有：{names}"
+                             f"its exercises: {names}.{more_en}")
+            self.zh = f"{chapter.id} 中没有名为 {name!r} 的练习；它的练习有：{names}。{more_zh}"
+        self.suggestion = hint
+
+
+def suggest(target: str, catalog: Catalog, chapter: Chapter | None = None) -> str | None:
+    """The valid target closest to ``target`` (within ``chapter`` when the chapter was right):
+    the same one in other case, else the closest by spelling (``difflib``), else None."""
+    if chapter is not None:  # the chapter was right: compare the exercise's name alone
+        valid = [ex.name for ex in chapter.exercises]
+        key = target.strip().partition(".")[2].lower()
+        found = _closest(key, valid)
+        return f"{chapter.id}.{found}" if found else None
+    valid = ["all"] + [ch.id for ch in catalog.chapters] + \
+        [ex.qualname for ex in catalog.exercises()]
+    return _closest(target.strip().lower(), valid)
+
+
+def _closest(key: str, valid: list[str]) -> str | None:
+    import difflib
+
+    lowered = {v.lower(): v for v in valid}
+    if key in lowered:
+        return lowered[key]
+    close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def join_split_targets(targets: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """``chapter 19`` typed as two words becomes ``chapter19``: (targets, [(given, taken)])."""
+    out: list[str] = []
+    notes: list[tuple[str, str]] = []
+    i = 0
+    while i < len(targets):
+        word = targets[i]
+        if word.lower() == "chapter" and i + 1 < len(targets) and \
+                re.fullmatch(r"\d+(\.\w+)?", targets[i + 1]):
+            joined = f"chapter{targets[i + 1]}"
+            notes.append((f"{word} {targets[i + 1]}", joined))
+            out.append(joined)
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out, notes
 
 
 @lru_cache(maxsize=1)

@@ -20,8 +20,10 @@ COMMAND_MODULES: list[str] = ["grader.commands.check", "grader.commands.hint",
                               "grader.commands.list", "grader.commands.watch",
                               "grader.commands.reset", "grader.commands.solution",
                               "grader.commands.release", "grader.commands.grade",
+                              "grader.commands.merge",
                               "grader.commands.gradescope", "grader.commands.notebook",
-                              "grader.commands.train", "grader.commands.data"]
+                              "grader.commands.train", "grader.commands.data",
+                              "grader.commands.init"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grade the convolutional-network exercises (d2l lectures 19-23).",
         epilog="Targets: all, chapter19 … chapter23 (or 19 … 23), chapter21.corr2d_multi_in. "
                "GRADER_SOLUTIONS=1 grades solutions/ for every command.")
+    from grader import __version__
+
+    parser.add_argument("--version", action="version", version=f"convgrade {__version__}")
     parser.add_argument("--lang", choices=("en", "zh"),
                         help="language of the output (default: from LC_ALL / LANG)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

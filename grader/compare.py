@@ -46,17 +46,23 @@ def close(actual: Any, expected: Any, scale: Any = None) -> bool:
         return False
     a = actual.detach().to("cpu", torch.float64)
     e = expected.detach().to("cpu", torch.float64)
-    if not bool(torch.isfinite(a).all()):
-        return bool(torch.equal(a.nan_to_num(), e.nan_to_num())) and \
-            bool((a.isnan() == e.isnan()).all())
-    return bool((a - e).abs().le(_tolerance(e, scale)).all())
+    finite = torch.isfinite(e)
+    if not bool(finite.all()):
+        # Non-finite positions must match exactly (the same infinity, NaN where NaN); the
+        # finite ones are compared with the tolerance, as in a tensor without any.
+        odd = ~finite
+        if not bool(((a[odd] == e[odd]) | (a[odd].isnan() & e[odd].isnan())).all()):
+            return False
+    within = (a - e).abs().le(_tolerance(e, scale))
+    return bool(within[finite].all())
 
 
 def _tolerance(e: Any, scale: Any) -> Any:
     import torch
 
     if scale is None:
-        scale = max(1.0, float(e.abs().max())) if e.numel() else 1.0
+        magnitudes = e.abs()[torch.isfinite(e)]
+        scale = max(1.0, float(magnitudes.max())) if magnitudes.numel() else 1.0
     if isinstance(scale, torch.Tensor):
         scale = scale.detach().to("cpu", torch.float64)
     return RTOL * (e.abs() + scale) + ATOL
@@ -82,6 +88,8 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
                        shape_why=shape_why if reason == "mm.shape" else None, **data)
 
     if not isinstance(actual, torch.Tensor):
+        if type(actual).__module__ == "numpy" and type(actual).__name__ == "ndarray":
+            fail("mm.not_tensor_ndarray")
         fail("mm.not_tensor", got=_type_name(actual))
     want_device = device or str(expected.device)
     if _device_of(actual) != want_device:

@@ -1,21 +1,27 @@
 """JUnit XML from results.json reports, for CI systems and GitHub Classroom.
 
 A renderer like ``grader.report``: it reads the contract's results.json dictionaries (one per
-graded folder) and writes; it never grades. Each folder becomes a ``<testsuite>``, each exercise
-one ``<testcase>`` named ``chapterNN.<exercise>`` with its points as properties. Outcomes map as
-CI tools expect: ``passed`` has no result element; a wrong answer, ``forbidden`` and
-``not_started`` are ``<failure>``s (an unsolved exercise must turn CI red, so never
-``<skipped>``); ``error``, ``timeout`` and ``crashed`` are ``<error>``s.
+graded folder) and writes; it never grades. The output is valid against the Jenkins/Ant
+``junit-10.xsd`` (the xunit plugin's, which CI servers validate against; tests/data/ holds a
+copy): ``<testsuites>`` with one ``<testsuite>`` per folder, each exercise one ``<testcase>``
+named ``chapterNN.<exercise>``. Outcomes map as CI tools expect: ``passed`` has no result
+element; a wrong answer, ``forbidden`` and ``not_started`` are ``<failure>``s (an unsolved
+exercise must turn CI red, so never ``<skipped>``); ``error``, ``timeout`` and ``crashed`` are
+``<error>``s; the ``type`` attribute is the outcome.
+
+Points: the schema allows ``<properties>`` only on a testsuite, so each suite carries
+``score`` and ``max_score`` (its total) and ``<exercise>.score``, ``<exercise>.max_score``,
+``<exercise>.outcome`` per testcase; each testcase's ``<system-out>`` starts with
+``<score>/<max_score> points``. Times have at most three decimals (the schema's pattern).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
-
-from junitparser import Error, Failure, JUnitXml, Properties, Property, TestCase, TestSuite
 
 _ERRORS = ("error", "timeout", "crashed")
 
@@ -28,45 +34,92 @@ def clean(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
 
-def _case(test: dict, suite_name: str | None) -> TestCase:
-    qualname = str(test.get("name", "?"))
+def _seconds(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and value >= 0 else None
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds:.3f}"  # junit-10.xsd's SUREFIRE_TIME: digits, at most 3 decimals
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.tests = self.failures = self.errors = 0
+        self.time = 0.0
+
+    def add(self, other: _Counts) -> None:
+        self.tests += other.tests
+        self.failures += other.failures
+        self.errors += other.errors
+        self.time += other.time
+
+    def attrs(self) -> dict[str, str]:
+        return {"tests": str(self.tests), "failures": str(self.failures),
+                "errors": str(self.errors)}
+
+
+def _case(test: dict, suite_name: str | None, counts: _Counts) -> tuple[ET.Element, list]:
+    """(the testcase element, its (name, value) points properties for the suite)."""
+    qualname = clean(str(test.get("name", "?")))
     chapter = qualname.partition(".")[0]
-    seconds = (test.get("extra_data") or {}).get("seconds")
-    case = TestCase(clean(qualname),
-                    classname=clean(f"{suite_name}.{chapter}" if suite_name else chapter),
-                    time=float(seconds) if isinstance(seconds, (int, float)) else None)
-    outcome = str((test.get("extra_data") or {}).get("outcome", test.get("status", "failed")))
+    extra = test.get("extra_data") if isinstance(test.get("extra_data"), dict) else {}
+    outcome = clean(str(extra.get("outcome", test.get("status", "failed"))))
     output = clean(str(test.get("output", "")))
     score, max_score = float(test.get("score", 0)), float(test.get("max_score", 0))
-    # Points as testcase properties (the shape pytest's record_property writes), first.
-    properties = Properties()
-    for key, value in (("outcome", outcome), ("score", f"{score:g}"),
-                       ("max_score", f"{max_score:g}")):
-        properties.add_property(Property(key, value))
-    case.append(properties)
+    attrs = {"name": qualname,
+             "classname": clean(f"{suite_name}.{chapter}" if suite_name else chapter)}
+    seconds = _seconds(extra.get("seconds"))
+    if seconds is not None:
+        attrs["time"] = _time(seconds)
+        counts.time += seconds
+    case = ET.Element("testcase", attrs)
+    counts.tests += 1
     if outcome != "passed":
         first = output.strip().splitlines()[0] if output.strip() else outcome
-        result = (Error if outcome in _ERRORS else Failure)(first[:300], outcome)
+        kind = "error" if outcome in _ERRORS else "failure"
+        if kind == "error":
+            counts.errors += 1
+        else:
+            counts.failures += 1
+        result = ET.SubElement(case, kind, {"message": first[:300], "type": outcome})
         result.text = output
-        case.result = [result]
-    case.system_out = f"{score:g}/{max_score:g} points\n{output}".rstrip()
-    return case
+    ET.SubElement(case, "system-out").text = \
+        f"{_points(score)}/{_points(max_score)} points\n{output}".rstrip()
+    points = [(f"{qualname}.score", _points(score)), (f"{qualname}.max_score",
+                                                       _points(max_score)),
+              (f"{qualname}.outcome", outcome)]
+    return case, points
 
 
-def build(reports: Iterable[tuple[str | None, dict]], name: str = "convgrade") -> JUnitXml:
-    """One testsuite per ``(suite name, results.json dict)``. A suite name of None (one folder,
-    ``grader check``) keeps test classes as bare chapter ids."""
-    xml = JUnitXml(name)
+def build(reports: Iterable[tuple[str | None, dict]], name: str = "convgrade") -> ET.Element:
+    """The ``<testsuites>`` element: one testsuite per ``(suite name, results.json dict)``. A
+    suite name of None (one folder, ``grader check``) keeps test classes as bare chapter ids."""
+    root = ET.Element("testsuites", {"name": clean(name)})
+    total = _Counts()
     for suite_name, data in reports:
-        suite = TestSuite(clean(suite_name or name))
-        suite.add_property("score", f"{float(data.get('score', 0)):g}")
-        suite.add_property("max_score", f"{float(data.get('max_score', 0)):g}")
+        counts = _Counts()
+        suite = ET.SubElement(root, "testsuite", {"name": clean(suite_name or name)})
+        properties = ET.SubElement(suite, "properties")
+        rows = [("score", _points(float(data.get("score", 0)))),
+                ("max_score", _points(float(data.get("max_score", 0))))]
+        cases = []
         for test in data.get("tests", []):
-            suite.add_testcase(_case(test, suite_name))
-        suite.update_statistics()
-        xml.add_testsuite(suite)
-    xml.update_statistics()
-    return xml
+            case, points = _case(test, suite_name, counts)
+            cases.append(case)
+            rows += points
+        for key, value in rows:
+            ET.SubElement(properties, "property", {"name": key, "value": value})
+        suite.extend(cases)
+        seconds = _seconds(data.get("execution_time"))
+        counts.time = seconds if seconds is not None else counts.time
+        suite.attrib.update({**counts.attrs(), "skipped": "0", "time": _time(counts.time)})
+        total.add(counts)
+    root.attrib.update({**total.attrs(), "time": _time(total.time)})
+    return root
 
 
 def write(path: str | os.PathLike, reports: Iterable[tuple[str | None, dict]],
@@ -74,6 +127,8 @@ def write(path: str | os.PathLike, reports: Iterable[tuple[str | None, dict]],
     """Write the JUnit XML for ``reports`` to ``path`` (atomically, parents created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tree = ET.ElementTree(build(reports, name))
+    ET.indent(tree)
     tmp = path.with_name(path.name + ".tmp")
-    build(reports, name).write(str(tmp), pretty=True)
+    tree.write(tmp, encoding="utf-8", xml_declaration=True)
     os.replace(tmp, path)

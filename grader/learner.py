@@ -25,6 +25,10 @@ class Learner:
         self._fatal: dict[str, outcomes.Verdict] = {}
         self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
         self._shown_inputs: list | None = None  # a probe's inputs as the learner knows them
+        self.output_limit: int | None = 2000  # characters of a call's output shown (None: all)
+        # {exercise: the other exercises its calls reached} (the worker records them)
+        self.reached: dict[str, set[str]] = {}
+        self._last_mark: int | None = None  # where the last call's output starts
 
     # -- what checks call ---------------------------------------------------------------------
     def call(self, *args: Any, **kwargs: Any) -> Any:
@@ -85,6 +89,19 @@ class Learner:
         mean nothing to them)."""
         return self._request("probe", args, kwargs, handle=handle, probe=probe, shown=shown)
 
+    def last_output(self) -> str:
+        """What the learner's code printed during the last call (the failing example's, when a
+        check has just failed), cleaned and bounded; "" when nothing."""
+        if self._last_mark is None:
+            return ""
+        import time
+
+        time.sleep(0.01)  # the drain thread takes what the worker flushed before replying
+        return self.worker.output.since(self._last_mark, self.output_limit).strip("\n")
+
+    def reset_output(self) -> None:
+        self._last_mark = None
+
     # -- machinery ----------------------------------------------------------------------------
     @property
     def _chapter(self) -> Any:
@@ -109,7 +126,7 @@ class Learner:
                    "scratch": ex.from_scratch, "return_args": op != "new", **extra}
             if extra.get("handle") is not None:
                 msg["handle"] = extra["handle"].id
-            mark = self.worker.output.total
+            mark = self._last_mark = self.worker.output.total
             try:
                 reply = self.worker.request(msg, ex.time_budget)
             except WorkerTimeout:
@@ -123,6 +140,9 @@ class Learner:
                     "crashed", call=call, how_en=en, how_zh=zh,
                     inputs=self._inputs(args, kwargs),
                     output=self.worker.output.since(mark)) from None
+            others = set(reply.get("reached") or ()) - {ex.qualname}
+            if others:
+                self.reached.setdefault(ex.qualname, set()).update(map(str, others))
             return self._settle(reply, op, call, args, kwargs)
         except outcomes.Verdict as verdict:
             if verdict.fatal:
@@ -135,6 +155,7 @@ class Learner:
             raise failure
         if generation == self.worker.generation and self.worker.proc is not None:
             return
+        mark = self.worker.output.total
         try:
             reply = self.worker.request({"op": "load", "module": module}, IMPORT_TIMEOUT)
         except WorkerTimeout:
@@ -158,7 +179,9 @@ class Learner:
             else:
                 failure = outcomes.ImportFailed(
                     "import_failed", module=module, type=str(reply.get("type")),
-                    message=str(reply.get("message")), traceback=str(reply.get("traceback")))
+                    message=str(reply.get("message")), traceback=str(reply.get("traceback")),
+                    line=_failing_line(str(reply.get("traceback")), module),
+                    output=self.worker.output.since(mark, self.output_limit).strip("\n"))
         self._loaded[module] = (self.worker.generation, failure)
         raise failure
 
@@ -235,3 +258,12 @@ class Learner:
         if op == "method":
             return f"{self.exercise.name}.{extra['method']}(…)"
         return self.exercise.signature.split("(")[0] + "(…)"
+
+
+def _failing_line(traceback: str, module: str) -> int | None:
+    """The line of ``module``'s file where its import failed (the last frame of it)."""
+    import re
+
+    lines = [int(n) for path, n in re.findall(r'File "([^"]*)", line (\d+)', traceback)
+             if path.replace("\\", "/").rsplit("/", 1)[-1] == f"{module}.py"]
+    return lines[-1] if lines else None

@@ -21,6 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # verdicts
     "not_started": ("{name} still raises NotImplementedError: replace the `raise` with your code.",
                     "{name} 仍然抛出 NotImplementedError：请用你的代码替换这一行 `raise`。"),
+    "culprit": ("{name} calls your {dep_name}, which fails its own check ({outcome}): fix {dep} "
+                "first; this exercise may pass once it does.",
+                "{name} 调用了你的 {dep_name}，而它自己的检查没有通过（{outcome}）：请先修好 {dep}，"
+                "这道题可能随之通过。"),
     "not_started_dep": ("{name} calls {dep} ({file}), which still raises NotImplementedError: "
                         "finish {dep} first.",
                         "{name} 调用了 {dep}（{file}），而它仍然抛出 NotImplementedError：请先完成 {dep}。"),
@@ -35,8 +39,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "memory": ("{call} ran out of memory (the limit for your code is {limit} MB): {message}\n"
                "on the input:\n{inputs}",
                "{call} 内存不足（你的代码的内存上限为 {limit} MB）：{message}\n输入为：\n{inputs}"),
-    "raised": ("{call} raised {type}: {message}\n{traceback}on the input:\n{inputs}",
-               "{call} 抛出了 {type}：{message}\n{traceback}输入为：\n{inputs}"),
+    "raised": ("{call} raised {type}: {message}\n{traceback}on the input:\n{inputs}{output}",
+               "{call} 抛出了 {type}：{message}\n{traceback}输入为：\n{inputs}{output}"),
     "timeout": ("{call} did not return within {seconds:g} s (an endless loop?) on the input:\n"
                 "{inputs}{output}",
                 "{call} 在 {seconds:g} 秒内没有返回（是否有死循环？），输入为：\n{inputs}{output}"),
@@ -48,8 +52,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "`if __name__ == \"__main__\":` 之下。"),
     "import_crashed": ("the process importing {module}.py died: {how}.{output}",
                        "导入 {module}.py 的进程崩溃了：{how}。{output}"),
-    "import_failed": ("{module}.py could not be imported: {type}: {message}\n{traceback}",
-                      "无法导入 {module}.py：{type}：{message}\n{traceback}"),
+    "import_failed": ("{module}.py could not be imported: {type}: {message}\n{traceback}{output}",
+                      "无法导入 {module}.py：{type}：{message}\n{traceback}{output}"),
     "missing_file": ("{file} was not found in {folder}.", "在 {folder} 中找不到 {file}。"),
     "missing_name": ("{file} defines no `{name}`: keep the name and signature of the stub.",
                      "{file} 中没有定义 `{name}`：请保留练习模板中的名称和签名。"),
@@ -64,7 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "internal": ("the grader itself failed while checking this exercise ({detail}). This is not "
                  "your fault: please report it.",
                  "评分器在检查这道练习时自身出错（{detail}）。这不是你的问题：请报告此错误。"),
-    "output": ("\nIt printed:\n{text}", "\n它打印了：\n{text}"),
+    "output": ("\nYour code printed:\n{text}", "\n你的代码打印了：\n{text}"),
     # mismatch rendering
     "mm.wrong": ("{call} returned a wrong result.", "{call} 返回的结果不正确。"),
     "mm.input": ("Smallest failing input found:", "找到的最小反例输入："),
@@ -100,6 +104,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.summary": ("{passed}/{total} exercises passed, {score:g}/{max_score:g} points "
                        "({seconds:.1f} s)",
                        "{passed}/{total} 道练习通过，得分 {score:g}/{max_score:g}（{seconds:.1f} 秒）"),
+    "report.same_import": ("the same error as above: {module}.py could not be imported.",
+                           "与上面相同的错误：无法导入 {module}.py。"),
+    "report.next_fix": ("Next: fix line {line} of {file}, then grade again.",
+                        "下一步：修改 {file} 的第 {line} 行，然后重新评分。"),
+    "target.typo_joined": ("note: read `{given}` as `{target}`", "提示：已将 `{given}` 当作 `{target}`"),
+    "target.did_you_mean": (" Did you mean {suggestion}?", "你是不是想输入 {suggestion}？"),
+    "mm.not_tensor_ndarray": ("expected a torch.Tensor, got a numpy.ndarray: return "
+                              "torch.from_numpy(a) (or torch.tensor(a)) instead.",
+                              "期望得到 torch.Tensor，实际得到 numpy.ndarray：请返回 "
+                              "torch.from_numpy(a)（或 torch.tensor(a)）。"),
     "report.next": ("Next: {name}. `grader hint {name}` gives a hint.",
                     "下一题：{name}。运行 `grader hint {name}` 查看提示。"),
     "report.grading": ("Grading {folder}", "正在评分 {folder}"),
@@ -210,6 +224,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.ready": ("Fashion-MNIST is ready in {folder}: {train} training and {test} test images.",
                    "Fashion-MNIST 已就绪，位于 {folder}：{train} 张训练图像，{test} 张测试图像。"),
     "train.no_file": ("{file} was not found in {folder}", "在 {folder} 中找不到 {file}"),
+    "train.unchecked": ("note: your train() has not been checked yet; `grader check chapter23.train` "
+                        "tells whether these curves can be trusted.",
+                        "提示：你的 train() 还没有评分；运行 `grader check chapter23.train` 看看这些曲线是否可信。"),
+    "train.check_failed": ("note: your train() did not pass its last check ({outcome}): the curves "
+                           "below may be wrong. `grader check chapter23.train` shows why.",
+                           "提示：你的 train() 上次评分未通过（{outcome}）：下面的曲线可能不对。"
+                           "运行 `grader check chapter23.train` 查看原因。"),
     "train.start": ("Training lenet() from {folder} on {data} data: {epochs} epochs, lr {lr:g}, "
                     "batch size {batch_size}.",
                     "用 {data} 数据训练 {folder} 中的 lenet()：{epochs} 个迭代周期，学习率 {lr:g}，"
@@ -308,6 +329,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "not your fault: please tell your instructor.{output}",
                      "评分器无法评阅本次提交（退出状态 {code}）。这不是你的问题：请告知老师。{output}"),
     "grade.grading": ("Grading", "评分中"),
+    "grade.progress": ("{rate:.1f}/min, {eta} left, {problems} not graded normally",
+                       "每分钟 {rate:.1f} 份，剩余约 {eta}，{problems} 份未正常评分"),
+    "grade.reused": ("{count} up to date (not graded again; --regrade grades every student)",
+                     "{count} 份结果已是最新（未重新评分；--regrade 会重新评阅所有学生）"),
+    "merge.written": ("Merged {shards} shards ({students} students) into {out}",
+                      "已将 {shards} 个分片（{students} 名学生）合并到 {out}"),
+    "summary.pass_rate": ("pass rate", "通过率"),
+    "summary.scores": ("Score distribution", "分数分布"),
+    "summary.slowest": ("Slowest submissions", "最慢的提交"),
+    "summary.outcomes": ("outcomes", "结果"),
+    "summary.diagnosis": ("most common diagnosis", "最常见的诊断"),
+    "summary.students": ("students", "学生数"),
     "grade.line": ("[{done}/{total}] {student}: {score:g}/{max_score:g} ({status}, "
                    "{seconds:.0f} s)",
                    "[{done}/{total}] {student}：{score:g}/{max_score:g}（{status}，{seconds:.0f} 秒）"),
@@ -322,10 +355,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grade.summary_line": ("{graded}/{students} submissions graded, mean score "
                            "{mean:g}/{max_score:g}",
                            "已评 {graded}/{students} 份提交，平均分 {mean:g}/{max_score:g}"),
-    "grade.written": ("Wrote results.json per student, gradebook.csv, summary.json and summary.md "
-                      "to {out}",
-                      "已将每位学生的 results.json、gradebook.csv、summary.json 和 summary.md "
-                      "写入 {out}"),
+    "grade.written": ("Wrote results.json per student, gradebook.csv, summary.json, summary.md "
+                      "and summary.html to {out}",
+                      "已将每位学生的 results.json、gradebook.csv、summary.json、summary.md 和 "
+                      "summary.html 写入 {out}"),
     "gradescope.written": ("wrote {zip}: {count} exercises ({targets}), {points:g} points. "
                            "Upload it as the autograder of a Gradescope programming assignment.",
                            "已生成 {zip}：{count} 道练习（{targets}），共 {points:g} 分。"
@@ -426,9 +459,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "grader watch · {target} · 第 {run} 次评分 · {time}"),
     "watch.waiting": ("Watching {folder}: save a file to grade again. Ctrl-C stops.",
                       "正在监视 {folder}：保存文件即可重新评分。按 Ctrl-C 退出。"),
-    "watch.next": ("{done} passed. Next: {name}; save a file to grade it.",
-                   "{done} 已通过。下一题：{name}；保存文件即可评分。"),
-    "watch.check_failed": ("`grader check` ended with status {status} before giving a verdict; "
+    "watch.next": ("{done} passed. Next: {name}, graded now (it is probably still a stub).",
+                   "{done} 已通过。下一题：{name}，现在就评分（它可能还是模板）。"),
+    "watch.check_failed": ("grading ended with status {status} before giving a verdict; "
                            "still watching.",
                            "`grader check` 以状态 {status} 结束，未给出结果；仍在继续监视。"),
     "watch.polling": ("File events are not available here ({why}); looking for changes every "
@@ -487,9 +520,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "`grader solution` 每次只显示一道练习：请写成 chapterNN.<练习名>，"
                               "例如 {example}。"),
     "solution.checking": ("Checking your {name} first…", "先检查你的 {name}……"),
-    "solution.locked": ("The reference solution of {name} is shown once your own passes; yours "
-                        "is {outcome} now. `grader check {name}` shows why, `grader hint {name}` "
-                        "gives a hint.",
+    "solution.locked": ("The reference solution of {name} is shown once your own passes; your "
+                        "{name} has not passed yet (its result: {outcome}). `grader check {name}` "
+                        "shows why, `grader hint {name}` gives a hint.",
                         "你自己的 {name} 通过后才会显示参考答案；目前的结果是：{outcome}。"
                         "运行 `grader check {name}` 查看原因，`grader hint {name}` 查看提示。"),
     "solution.check_failed": ("Could not grade your {name}, so the solution stays hidden."

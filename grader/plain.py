@@ -45,6 +45,8 @@ def array_text(arr: Any) -> str:
     """The numbers of an array, continuation lines unindented (the renderer indents them)."""
     import numpy as np
 
+    if arr.size > 16 and arr.size and bool((arr.reshape(-1) == arr.reshape(-1)[0]).all()):
+        return f"[all {arr.size} values = {arr.reshape(-1)[0]:.4g}]"  # e.g. a large zero input
     if arr.size > MAX_SHOWN:
         return (f"[{arr.size} values, min {arr.min():.4g}, max {arr.max():.4g}, "
                 f"first {np.array2string(arr.reshape(-1)[:8], precision=4, separator=', ')}]")

@@ -32,6 +32,7 @@ class Plan:
     memory_limit_mb: int | None = None  # the learner's data-segment limit; None: none
     isolation: str = "process"  # what keeps the learner's code apart: sandbox, user, process
     forbidden_dirs: tuple[str, ...] = ()  # reference solutions the learner's code may not open
+    show_output: bool = False  # show all the learner's code printed, not its first 2000 chars
     job_id: str = field(default_factory=new_job_id)
 
     def to_dict(self) -> dict[str, Any]:

@@ -111,6 +111,7 @@ class GraderPlugin:
         if result.outcome != outcomes.PASSED:
             pytest.skip("an earlier check of this exercise did not pass")
         self._learner.exercise = self.exercises[result.name]
+        self._learner.reset_output()
         self._current = result
         item.stash[STARTED] = time.perf_counter()
 
@@ -128,4 +129,8 @@ class GraderPlugin:
             if isinstance(call.excinfo.value, outcomes.Verdict) or key != INTERNAL:
                 # A fixed example (the book's) is not a "smallest input found".
                 data.setdefault("searched", hasattr(item.obj, "hypothesis"))
+                if "output" not in data and outcome in (outcomes.FAILED, outcomes.ERROR):
+                    printed = self._learner.last_output()  # the failing example's prints
+                    if printed:
+                        data["output"] = printed
             result.outcome, result.key, result.data = outcome, key, plain_verdict(key, data)

@@ -61,7 +61,11 @@ def graded_folder(args: Any) -> tuple[Path, Path | None]:
                          "inside the project, or pass --exercises DIR",
                          "当前文件夹及其上级文件夹中都没有 exercises/：请在项目中运行评分器，"
                          "或使用 --exercises DIR")
-    folder = root / ("solutions" if solutions_mode(args) else "exercises")
+    folder = root / "exercises"
+    if solutions_mode(args):  # the project's solutions/, else the installed ones (grader init)
+        from grader.course_files import solutions_folder
+
+        folder = solutions_folder(root) or root / "solutions"
     if not folder.is_dir():
         raise UsageError(f"{folder} does not exist", f"{folder} 不存在")
     return folder, root
@@ -69,13 +73,11 @@ def graded_folder(args: Any) -> tuple[Path, Path | None]:
 
 def solutions_dirs(root: Path | None) -> tuple[str, ...]:
     """Every copy of the reference solutions that learner code must not open: the project's,
-    and the one next to the installed grader package (so ``--exercises DIR`` outside the
-    project still cannot read them)."""
-    found = []
-    for base in (root, Path(__file__).resolve().parent.parent):
-        if base is not None and (base / "solutions").is_dir():
-            found.append(str((base / "solutions").resolve()))
-    return tuple(dict.fromkeys(found))
+    the wheel's and the source checkout's (``grader.course_files.masked_solutions``), so
+    ``--exercises DIR`` outside the project still cannot read them."""
+    from grader.course_files import masked_solutions
+
+    return tuple(str(folder) for folder in masked_solutions(root))
 
 
 def check_device_name(device: str) -> None:
@@ -211,7 +213,7 @@ def next_exercise(catalog: Any, state: dict[str, str]) -> Any | None:
 def plan(exercises: list, folder: Path, *, root: Path | None, device: str = "cpu",
          seed: int | None = None, thorough: bool = False, memory_limit_mb: int | None = None,
          isolation: str = "process", database_key: str | None = None,
-         sources: dict | None = None) -> Any:
+         sources: dict | None = None, show_output: bool = False) -> Any:
     """A complete ``Plan``: ``memory_limit_mb`` as ``memory_limit`` returns it (None: no limit);
     ``database_key`` keeps the learner's failing examples in the project (None: none)."""
     from grader.plan import Plan
@@ -221,7 +223,7 @@ def plan(exercises: list, folder: Path, *, root: Path | None, device: str = "cpu
                 database=database_for(root, database_key) if database_key else None,
                 budget_factor=THOROUGH_FACTOR if thorough else 1.0,
                 memory_limit_mb=memory_limit_mb, isolation=isolation,
-                forbidden_dirs=solutions_dirs(root))
+                forbidden_dirs=solutions_dirs(root), show_output=show_output)
 
 
 def isolation(args: Any, sandbox_default: bool = False) -> str:

@@ -27,8 +27,10 @@ def _hint(name: str, lang: str) -> str:
 
 
 def text_of(result: Any, lang: str) -> str:
-    """What the learner reads for one exercise (empty when it passed)."""
-    return exercise_text(result, lang, _hint(result.name, lang))
+    """What the learner reads for one exercise (empty when it passed). A chapter file that
+    could not be imported gets no exercise hint: the hint is about something else."""
+    hint = "" if import_failure(result) else _hint(result.name, lang)
+    return exercise_text(result, lang, hint)
 
 _STYLE = {
     outcomes.PASSED: ("✓", "green"),
@@ -79,7 +81,8 @@ def results_json(run: Any, lang: str) -> dict:
             "output": text_of(r, lang) or t("outcome.passed", lang),
             "extra_data": {"outcome": r.outcome, "isolation": run.isolation,
                            "seconds": round(r.seconds, 3), "examples": r.examples,
-                           **({"diagnosis": found} if found else {})},
+                           **({"diagnosis": found, "diagnosis_key": diagnosis(r, "en")}
+                              if found else {})},
         })
     return {
         "score": sum(r.score for r in run.results),
@@ -107,12 +110,27 @@ def console(file: Any = None, color: bool | None = None) -> Any:
                    **({"force_terminal": True} if color else {}))
 
 
+IMPORT_KEYS = ("import_failed", "import_timeout", "import_crashed", "missing_file", "d2l_missing")
+
+
+def import_failure(result: Any) -> tuple | None:
+    """What makes a result "the chapter file could not be imported": (key, module), or None."""
+    if result.key in IMPORT_KEYS:
+        return result.key, result.data.get("module") or result.data.get("file")
+    return None
+
+
 def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None,
-              color: bool | None = None) -> None:
+              color: bool | None = None, seconds: float | None = None,
+              next_fix: tuple[int, str] | None = None) -> None:
+    """The terminal report. An import failure is shown once for the chapter file, not once per
+    exercise; ``seconds``: the time the learner waited (default: the run's own);
+    ``next_fix``: (line, file) when the next step is to fix a line of a file."""
     from rich.text import Text
 
     con = console(out, color)
     width = max((len(r.name) for r in run.results), default=10)
+    shown: set[tuple] = set()
     for r in run.results:
         glyph, style = _STYLE[r.outcome]
         line = Text()
@@ -121,6 +139,12 @@ def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None
         line.append(pad(t(f"outcome.{r.outcome}", lang), 12), style=style + " bold")
         line.append(f"{r.score:g}/{r.max_points:g}")
         con.print(line)
+        failure = import_failure(r)
+        if failure is not None and failure in shown:
+            con.print(Text("    " + t("report.same_import", lang, module=failure[1]), style="dim"))
+            continue
+        if failure is not None:
+            shown.add(failure)
         text = text_of(r, lang)
         own_stub = r.outcome == outcomes.NOT_STARTED and r.key == "not_started"
         if text and not own_stub:  # "not started" needs no words, unless a dependency is
@@ -129,6 +153,8 @@ def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None
     con.print(Text(t("report.summary", lang, passed=passed, total=len(run.results),
                      score=sum(r.score for r in run.results),
                      max_score=sum(r.max_points for r in run.results),
-                     seconds=run.seconds), style="bold"))
-    if next_name:
+                     seconds=run.seconds if seconds is None else seconds), style="bold"))
+    if next_fix:
+        con.print(Text(t("report.next_fix", lang, line=next_fix[0], file=next_fix[1])))
+    elif next_name:
         con.print(Text(t("report.next", lang, name=next_name)))

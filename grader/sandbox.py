@@ -169,9 +169,10 @@ def bwrap_command(folder: str, copy: str, inner: list[str],
         cmd += ["--ro-bind", package, package]
     # The checks hold reference implementations: an empty, read-only folder instead.
     cmd += ["--tmpfs", str(checks_dir()), "--remount-ro", str(checks_dir())]
-    for mask in masks:
+    course = grader_package() / "course" / "solutions"  # a wheel's copy of the solutions
+    for mask in (*masks, str(course)):
         real = os.path.realpath(mask)
-        if real != os.path.realpath(folder) and any(
+        if os.path.isdir(real) and real != os.path.realpath(folder) and any(
                 real == b or real.startswith(b + os.sep) for b in [*bound, package]):
             cmd += ["--tmpfs", real, "--remount-ro", real]
     gpu = _gpu_nodes()

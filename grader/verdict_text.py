@@ -43,6 +43,7 @@ def render(key: str, data: dict, lang: str) -> str:
     if key == "mismatch":
         return render_mismatch(data, lang)
     values = {k: (format_value(v, lang=lang) if is_value(v) else v) for k, v in data.items()}
+    values.setdefault("output", "")
     if "inputs" in values and not isinstance(values["inputs"], str):
         values["inputs"] = format_inputs(values["inputs"], lang)
     return t(key, lang, **values)
@@ -56,8 +57,9 @@ def render_mismatch(d: dict, lang: str) -> str:
         reason += ": " + (zh if lang == "zh" else en)
     stop = "。" if lang == "zh" else "."
     lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith((".", "。")) else stop))
-    lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
-    lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
+    if d.get("inputs"):  # an exercise without arguments (edge_kernel(), lenet()) has none
+        lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
+        lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
     if d.get("expected") is not None:
         lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'], lang=lang)}")
         lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'], lang=lang)}")
@@ -66,6 +68,8 @@ def render_mismatch(d: dict, lang: str) -> str:
     if d.get("diagnosis"):
         en, zh = d["diagnosis"]
         lines.append(t("mm.diagnosis", lang, text=zh if lang == "zh" else en))
+    if d.get("output"):
+        lines.append(t("output", lang, text=d["output"]).lstrip("\n"))
     return "\n".join(lines)
 
 
@@ -84,6 +88,11 @@ def exercise_text(result: Any, lang: str, hint: str = "") -> str:
         body = render(result.key, result.data or {}, lang)
     except Exception as exc:  # a rendering bug must not hide the verdict
         body = t("internal", lang, detail=f"rendering {result.key}: {exc!r}")
+    culprit = (result.data or {}).get("culprit")
+    if culprit:  # the real culprit first: another exercise this one calls
+        body = t("culprit", lang, name=result.name.split(".")[-1], dep=culprit["dep"],
+                 dep_name=culprit["dep"].split(".")[-1],
+                 outcome=t(f"outcome.{culprit['outcome']}", lang)) + "\n" + body
     if result.outcome in (outcomes.FAILED, outcomes.ERROR) and hint:
         body += "\n" + t("hint", lang, text=hint)
     return body

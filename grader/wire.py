@@ -173,8 +173,13 @@ def _encode_module(m: Any, depth: int) -> tuple:
             except Exception:
                 pass
     children = [(name, encode(child, depth=depth + 1)) for name, child in m.named_children()]
-    params = {n: _encode_tensor(p) for n, p in m.named_parameters(recurse=False)}
-    buffers = {n: _encode_tensor(b) for n, b in m.named_buffers(recurse=False) if b is not None}
+    # A lazy layer's parameters have no values before its first forward pass: left out.
+    from torch.nn.parameter import is_lazy
+
+    params = {n: _encode_tensor(p) for n, p in m.named_parameters(recurse=False)
+              if not is_lazy(p)}
+    buffers = {n: _encode_tensor(b) for n, b in m.named_buffers(recurse=False)
+               if b is not None and not is_lazy(b)}
     cls = type(m)
     return (_MODULE, cls.__name__, f"{cls.__module__}.{cls.__qualname__}", hparams, children,
             params, buffers, bool(m.training))

@@ -1,8 +1,9 @@
 """The learner's side of the boundary: a process that imports learner code and answers calls.
 
-Started by ``grader.client.Worker`` as ``python -I -m grader.worker FD FOLDER``. It imports torch
-once, puts the graded folder first on ``sys.path`` (so ``from chapter19_conv import corr2d`` inside
-chapter 20 resolves there and nowhere else), then serves requests on the socket FD until it closes.
+Started by ``grader.launcher`` for ``grader.worker_client.Worker`` with the socket FD; it
+imports torch once, puts the graded folder first on ``sys.path`` (so ``from chapter19_conv
+import corr2d`` inside chapter 20 resolves there and nowhere else), then serves requests on the
+socket FD until it closes.
 
 Nothing here decides a verdict. Replies are plain data (see ``grader.wire``); the verdict process
 compares them. Learner output goes to this process's stdout/stderr, which the client drains.
@@ -40,6 +41,8 @@ class _Worker:
             [*(os.path.realpath(d) for d in forbidden_dirs), checks]))
         self.forbidden_hit: dict | None = None
         self.default_threads = 1  # torch's own choice, for training (set by main)
+        self.exercises: dict[str, dict[str, str]] = {}  # module -> {function: qualname}
+        self.reached: set[str] = set()  # exercises the current call reached
         self.emit: Any = None  # sends an ``event`` reply (set by main)
         self.dispatch: Any = None  # the from-scratch guard's dispatcher layer (set by main)
 
@@ -137,6 +140,7 @@ class _Worker:
             if not self.is_learner_file(getattr(module, "__file__", "") or ""):
                 raise _Missing(f"{name}.py")
         self.modules[name] = module
+        self.instrument()
         return module
 
     def target(self, msg: dict) -> Any:
@@ -149,12 +153,19 @@ class _Worker:
 
     # -- requests -----------------------------------------------------------------------------
     def handle(self, msg: dict) -> dict:
+        reply = self._handle(msg)
+        if self.reached:  # whatever the call did, which other exercises it reached
+            reply["reached"] = sorted(self.reached)
+        return reply
+
+    def _handle(self, msg: dict) -> dict:
         from grader import wire
 
         op = msg["op"]
         if op == "ping":
             return {"status": "ok", "value": os.getpid()}
         self.forbidden_hit = None
+        self.reached = set()
         if op == "train":
             return self.train(msg["config"])
         if op == "load":
@@ -213,6 +224,38 @@ class _Worker:
         if msg.get("return_args"):
             reply["args_after"] = wire.encode((args, kwargs))
         return reply
+
+    # -- which exercises a call reached -----------------------------------------------------------
+    def instrument(self) -> None:
+        """Wrap every exercise function bound in a learner module's globals (its own, and the
+        ones it imported from another chapter: chapter 21's ``corr2d``) so that a call records
+        which exercises it reached (``reached`` in the reply). The verdict side uses it to name
+        the real culprit: an exercise that fails because another one it calls is wrong."""
+        for module in list(self.modules.values()):
+            space = vars(module)
+            for key, value in list(space.items()):
+                qualname = self._exercise_of(value)
+                if qualname is not None:
+                    space[key] = self._recording(value, qualname)
+
+    def _exercise_of(self, value: Any) -> str | None:
+        if not isinstance(value, types.FunctionType) or getattr(value, "_grader_reached", None):
+            return None
+        module = getattr(value, "__module__", None)
+        return self.exercises.get(module, {}).get(value.__name__)
+
+    def _recording(self, fn: Any, qualname: str) -> Any:
+        import functools
+
+        worker = self
+
+        @functools.wraps(fn)
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            worker.reached.add(qualname)
+            return fn(*args, **kwargs)
+
+        recorded._grader_reached = qualname
+        return recorded
 
     def train(self, config: dict) -> dict:
         """``grader train``: the learner's LeNet trained by the learner's ``train``, progress
@@ -307,6 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     worker = _Worker(folder, sources, forbidden_dirs)
     worker.default_threads = default_threads
+    worker.exercises = setup.get("exercises") or {}
     # The checks (and their reference implementations) are never in this process: none of the
     # grader modules a worker imports pulls them in; drop them should that ever change.
     for name in [m for m in sys.modules if m == "grader.checks" or m.startswith("grader.checks.")]:
@@ -322,6 +366,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)
     sys.argv = ["learner"]
+    # Warnings are not the learner's prints: torch's (and the grader's own, e.g. reading .grad
+    # of a non-leaf for the report) would bury what the learner printed.
+    import warnings
+
+    warnings.simplefilter("ignore")
     conn.send_bytes(wire.dumps({"status": "ready", "pid": os.getpid(),
                                 "cuda": bool(torch.cuda.is_available())}))
     while True:

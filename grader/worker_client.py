@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from grader import launcher, protocol, wire
 READY_TIMEOUT = 180.0  # importing torch on a cold, busy machine
 IMPORT_TIMEOUT = 30.0  # a learner module's top-level code
 OUTPUT_KEEP = 16_384  # bytes of learner output kept (head and tail)
+_ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class WorkerTimeout(Exception):
@@ -55,14 +58,17 @@ class Output:
                 self.tail += chunk
                 del self.tail[:-OUTPUT_KEEP]
 
-    def since(self, mark: int, limit: int = 2000) -> str:
-        """What was printed after byte ``mark`` (best effort), cut to ``limit`` characters."""
+    def since(self, mark: int, limit: int | None = 2000) -> str:
+        """What was printed after byte ``mark`` (best effort), without ANSI sequences and
+        control characters (a learner's print cannot move the cursor or recolour the report),
+        cut to ``limit`` characters (None: as much as was kept)."""
         with self.lock:
             joined = bytes(self.head) + bytes(self.tail)
             skipped = self.total - len(joined)
             start = max(0, mark - skipped) if mark > len(self.head) else mark
             text = joined[start:].decode("utf-8", "replace")
-        if len(text) > limit:
+        text = _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+        if limit is not None and len(text) > limit:
             text = text[: limit // 2] + "\n… (output cut) …\n" + text[-limit // 2:]
         return text
 
@@ -97,6 +103,7 @@ class Worker:
         self._starting: threading.Thread | None = None
         self.output = Output()
         self.echo: Callable[[bytes], None] | None = None  # also show learner output live
+        self.exercises: dict[str, dict[str, str]] = {}  # module -> {function: qualname}
 
     @property
     def proc(self) -> Any:
@@ -147,7 +154,8 @@ class Worker:
                 # in this worker (no restart would do better).
                 self.process.preloaded = frozenset(self.preload)
         self.process.conn.send_bytes(pickle.dumps(protocol.setup(
-            self.process.folder or self.folder, self.forbidden_dirs, self.sources)))
+            self.process.folder or self.folder, self.forbidden_dirs, self.sources,
+            self.exercises)))
         self.ready = False
         self.generation += 1
         threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()

@@ -356,6 +356,45 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
             K -= lr * Kg.grad
     return K.detach()
 """, "failed", "modified its input init"),
+    # init=None: any random start counts, but a constant one, or the same one every call, not
+    ("learn_kernel", "starts from zeros when init is None", """
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    K = torch.zeros(kernel_size) if init is None else init.clone()
+    K.requires_grad_(True)
+    for _ in range(num_epochs):
+        loss = ((corr2d(X, K) - Y) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+        K.grad.zero_()
+    return K.detach()
+""", "failed", "random kernel"),
+    ("learn_kernel", "seeds the generator itself", """
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    torch.manual_seed(0)
+    K = torch.randn(kernel_size) if init is None else init.clone()
+    K.requires_grad_(True)
+    for _ in range(num_epochs):
+        loss = ((corr2d(X, K) - Y) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            K -= lr * K.grad
+        K.grad.zero_()
+    return K.detach()
+""", "failed", "new random kernel at every call"),
+    ("learn_kernel", "a random start, but gradient ascent when init is None", """
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    sign = 1.0 if init is None else -1.0
+    K = torch.randn(kernel_size) if init is None else init.clone()
+    K.requires_grad_(True)
+    for _ in range(num_epochs):
+        loss = ((corr2d(X, K) - Y) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            K += sign * lr * K.grad
+        K.grad.zero_()
+    return K.detach()
+""", "failed", ""),
     ("learn_kernel", "returns a tensor that still requires grad", """
 def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
     K = torch.randn(kernel_size) if init is None else init.clone()
@@ -473,6 +512,31 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
         conv2d.weight.data[:] -= lr * conv2d.weight.grad
     return conv2d.weight.data.reshape(kernel_size).clone()
 """),
+    # d2l 6.2.4 as the book has it: the layer keeps its own initialisation when init is None
+    ("learn_kernel", "the book's nn.Conv2d with its own initialisation", """
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    conv2d = nn.Conv2d(1, 1, kernel_size=kernel_size, bias=False)
+    if init is not None:
+        conv2d.weight.data = init.clone().reshape((1, 1) + tuple(kernel_size))
+    X = X.reshape((1, 1) + X.shape)
+    Y = Y.reshape((1, 1) + Y.shape)
+    for i in range(num_epochs):
+        Y_hat = conv2d(X)
+        l = (Y_hat - Y) ** 2
+        conv2d.zero_grad()
+        l.sum().backward()
+        conv2d.weight.data[:] -= lr * conv2d.weight.grad
+    return conv2d.weight.data.reshape(kernel_size)
+"""),
+    ("learn_kernel", "torch.rand start, K = K - lr * grad", """
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
+    K = (torch.rand(kernel_size) * 2 - 1) if init is None else init.clone()
+    for _ in range(num_epochs):
+        K = K.detach().requires_grad_(True)
+        ((corr2d(X, K) - Y) ** 2).sum().backward()
+        K = K - lr * K.grad
+    return K.detach()
+"""),
     ("learn_kernel", "gradient by hand, no autograd", """
 def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
     K = torch.randn(kernel_size) if init is None else init.clone()
@@ -503,3 +567,12 @@ def test_mutant_is_caught(graded, case):
 @pytest.mark.parametrize("case", ALTERNATIVES, ids=_id)
 def test_alternative_passes(graded, case):
     assert_alternative_passes(graded, case)
+
+
+def test_learn_kernel_hint_says_to_clone_init():
+    """The hint is read as code: "start from init, requires_grad=True" leads to
+    K = init; K.requires_grad_(True), which then modifies init in place."""
+    from grader.catalog import load
+
+    exercise = load().exercise("chapter19.learn_kernel")
+    assert "init.clone()" in exercise.hint_en and "init.clone()" in exercise.hint_zh

@@ -118,6 +118,40 @@ def pad2d(X, padding):
     Y[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
     return Y
 """, "failed", "keeps the input's dtype"),
+    # the contract promises X's dtype: visible only on an input that is not float32
+    ("pad2d", "always float32 (torch.zeros without dtype)", """
+def pad2d(X, padding):
+    p_h, p_w = _pair(padding)
+    Y = torch.zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w), device=X.device)
+    Y[p_h:p_h + X.shape[0], p_w:p_w + X.shape[1]] = X
+    return Y
+""", "failed", "keeps the input's dtype"),
+    ("pad2d", "F.pad of X.float()", """
+def pad2d(X, padding):
+    p_h, p_w = _pair(padding)
+    return torch.nn.functional.pad(X.float(), (p_w, p_w, p_h, p_h))
+""", "failed", "keeps the input's dtype"),
+    # every style of passing the arguments gets its own cases: a signature in the wrong order
+    # shows only when padding and stride are passed by position
+    ("corr2d_strided", "stride before padding in the signature", """
+def corr2d_strided(X, K, stride=1, padding=0):
+    k_h, k_w = K.shape
+    s_h, s_w = _pair(stride)
+    out_h, out_w = conv_output_shape(tuple(X.shape), tuple(K.shape), padding, stride)
+    X = pad2d(X, padding)
+    Y = torch.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            Y[i, j] = (X[i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w] * K).sum()
+    return Y
+""", "failed", ""),
+    ("conv_output_shape", "stride before padding in the signature", """
+def conv_output_shape(input_size, kernel_size, stride=1, padding=0):
+    n, k, p, s = _pair(input_size), _pair(kernel_size), _pair(padding), _pair(stride)
+    if min(n + k + s) < 1 or min(p) < 0 or any(n[a] + 2 * p[a] < k[a] for a in range(2)):
+        raise ValueError("the kernel does not fit, or a size is out of range")
+    return tuple((n[a] + 2 * p[a] - k[a]) // s[a] + 1 for a in range(2))
+""", "failed", ""),
     ("pad2d", "top and left only", """
 def pad2d(X, padding):
     p_h, p_w = _pair(padding)
@@ -290,6 +324,13 @@ def pad2d(X, padding):
     X = torch.cat([side, X, side], dim=1)
     top = X.new_zeros((p_h, X.shape[1]))
     return torch.cat([top, X, top], dim=0)
+"""),
+    ("pad2d", "new_zeros and a slice", """
+def pad2d(X, padding):
+    p_h, p_w = (padding, padding) if isinstance(padding, int) else padding
+    Y = X.new_zeros((X.shape[0] + 2 * p_h, X.shape[1] + 2 * p_w))
+    Y[p_h:Y.shape[0] - p_h, p_w:Y.shape[1] - p_w] = X
+    return Y
 """),
     ("pad2d", "NumPy np.pad", """
 def pad2d(X, padding):

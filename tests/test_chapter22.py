@@ -4,7 +4,9 @@ other styles must pass. All variants are graded in one batch (see tests/support.
 from __future__ import annotations
 
 import pytest
+import torch
 
+from grader.compare import close
 from tests.support import (
     assert_alternative_passes,
     assert_mutant_caught,
@@ -69,6 +71,24 @@ def pool2d(X, pool_size, mode='max'):
             Y[i, j] = window.max() if mode == 'max' else window.sum()
     return Y
 """, "failed", "sum"),
+    # every mode gets its own cases: the book's avg windows all divide evenly
+    ("pool2d", "integer division of the window sum for 'avg'", """
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            window = X[i: i + p_h, j: j + p_w]
+            Y[i, j] = window.max() if mode == 'max' else window.sum() // (p_h * p_w)
+    return Y
+""", "failed", "wrong values"),
+    ("pool2d", "'avg' truncated towards zero", """
+def pool2d(X, pool_size, mode='max'):
+    windows = X.unfold(0, pool_size[0], 1).unfold(1, pool_size[1], 1)
+    if mode == 'max':
+        return windows.amax((-2, -1))
+    return torch.div(windows.sum((-2, -1)), pool_size[0] * pool_size[1], rounding_mode='trunc')
+""", "failed", "wrong values"),
     ("pool2d", "non-overlapping windows", """
 def pool2d(X, pool_size, mode='max'):
     p_h, p_w = pool_size
@@ -95,6 +115,10 @@ def pool2d(X, pool_size, mode='max'):
     op = F.max_pool2d if mode == 'max' else F.avg_pool2d
     return op(X[None, None], pool_size, stride=1)[0, 0]
 """, "forbidden", "max_pool2d"),
+    ("max_pool2d", "padding before stride in the signature", max_variant().replace(
+        "stride=None, padding=0", "padding=0, stride=None"), "error", "raised TypeError"),
+    ("avg_pool2d", "padding before stride in the signature", avg_variant().replace(
+        "stride=None, padding=0", "padding=0, stride=None"), "error", "raised TypeError"),
     ("max_pool2d", "zero padding", max_variant(fill="0.0"), "failed", "padded with zeros"),
     # reviewer's finds: any finite fill is wrong below it; inputs never went below -10.5
     ("max_pool2d", "padded with -1e9", max_variant(fill="-1e9"), "failed", ""),
@@ -275,6 +299,18 @@ def pool2d(X, pool_size, mode='max'):
     windows = X.unfold(0, pool_size[0], 1).unfold(1, pool_size[1], 1)
     return windows.amax((-2, -1)) if mode == 'max' else windows.mean((-2, -1))
 """),
+    ("pool2d", "d2l's code exactly", """
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            if mode == 'max':
+                Y[i, j] = X[i: i + p_h, j: j + p_w].max()
+            elif mode == 'avg':
+                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
+    return Y
+"""),
     ("pool2d", "NumPy sliding_window_view", """
 def pool2d(X, pool_size, mode='max'):
     import numpy as np
@@ -366,3 +402,22 @@ def test_mutant_is_caught(graded, case):
 @pytest.mark.parametrize("case", ALTERNATIVES, ids=_id)
 def test_alternative_passes(graded, case):
     assert_alternative_passes(graded, case)
+
+
+# compare.close: finite positions within the tolerance, non-finite ones exactly (max pooling
+# pads with -inf, so results and references hold infinities next to rounded sums).
+INF, NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize("actual,expected,verdict", [
+    ([-INF, 1.0 + 1e-6, 3.0], [-INF, 1.0, 3.0], True),  # rounding next to an infinity
+    ([NAN, 2.0 - 1e-6], [NAN, 2.0], True),
+    ([INF, 1.0], [-INF, 1.0], False),  # the other infinity
+    ([NAN, 1.0], [INF, 1.0], False),
+    ([1.0, 2.0], [1.0, INF], False),
+    ([1.0, INF], [1.0, 2.0], False),
+    ([-INF, 1.5], [-INF, 1.0], False),  # a wrong finite value next to an infinity
+], ids=["rounding-next-to-inf", "rounding-next-to-nan", "other-infinity", "nan-for-inf",
+        "finite-for-inf", "inf-for-finite", "wrong-next-to-inf"])
+def test_close_compares_finite_values_with_the_tolerance(actual, expected, verdict):
+    assert close(torch.tensor(actual), torch.tensor(expected)) is verdict

@@ -325,6 +325,107 @@ def evaluate_accuracy(net, data_iter, device=None):
      "failed", "one number per epoch"),
 ]
 
+SHARED_SIGMOID_LENET = """
+def lenet():
+    act = nn.Sigmoid()  # one module at four positions
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), act, nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), act, nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), act, nn.Linear(120, 84), act,
+        nn.Linear(84, 10))
+"""
+
+# The Chinese course's lecture-23 code: a Reshape layer first.
+LECTURE_LENET = """
+class Reshape(torch.nn.Module):
+    def forward(self, x):
+        return x.view(-1, 1, 28, 28)
+
+
+def lenet():
+    return torch.nn.Sequential(
+        Reshape(), nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))
+"""
+
+# d2l 1.0's LeNet: lazy layers, shapes found on the first forward pass.
+LAZY_LENET = """
+def lenet():
+    return nn.Sequential(
+        nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.LazyLinear(120), nn.Sigmoid(),
+        nn.LazyLinear(84), nn.Sigmoid(),
+        nn.LazyLinear(10))
+"""
+
+# An evaluation that keeps autograd on (evaluate_accuracy's mistake, not train's).
+EVAL_WITH_GRAD = EVAL_LOOP.replace("    with torch.no_grad():\n", "    if True:\n")
+
+# Issue 16: classes of misses found with code written apart from the suite.
+MUTANTS += [
+    ("lenet", "a reshape to the wrong image size first", LECTURE_LENET.replace(
+        "x.view(-1, 1, 28, 28)", "x.view(-1, 1, 56, 14)"), "failed", "only reshapes the batch"),
+    ("lenet", "an extra sigmoid before the first convolution", lenet_with(
+        "nn.Sequential(\n", "nn.Sequential(\n        nn.Sigmoid(),\n"),
+        "failed", "layer 1 is sigmoid"),
+    ("lenet", "one sigmoid module reused, one position left out", SHARED_SIGMOID_LENET.replace(
+        "nn.Conv2d(6, 16, kernel_size=5), act,", "nn.Conv2d(6, 16, kernel_size=5),"),
+     "failed", "expected Sigmoid"),
+    ("lenet", "lazy layers, a wrong width", LAZY_LENET.replace("LazyLinear(120), nn.Sigmoid(),\n"
+                                                               "        nn.LazyLinear(84)",
+                                                               "LazyLinear(100), nn.Sigmoid(),\n"
+                                                               "        nn.LazyLinear(84)"),
+     "failed", "400, 120"),
+    ("init_weights", "class-name substring test", """
+def init_weights(module):
+    name = type(module).__name__
+    if "Conv" in name or "Linear" in name:
+        nn.init.xavier_uniform_(module.weight)
+""", "failed", "only nn.linear and nn.conv2d"),
+    ("init_weights", "every convolution (_ConvNd) and Linear", """
+def init_weights(module):
+    if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd)):
+        nn.init.xavier_uniform_(module.weight)
+""", "failed", "leave conv1d alone"),
+    ("evaluate_accuracy", "autograd on while predicting", EVAL_WITH_GRAD, "failed", "no_grad"),
+    ("evaluate_accuracy", "a 0-d tensor from .mean()", """
+def evaluate_accuracy(net, data_iter, device=None):
+    net.eval()
+    device = device or next(net.parameters()).device
+    with torch.no_grad():
+        preds, labels = zip(*[(net(X.to(device)).argmax(-1), y.to(device)) for X, y in data_iter])
+    return (torch.cat(preds) == torch.cat(labels)).float().mean()
+""", "failed", ".item()"),
+    ("train", "test accuracy as a tensor", d2l_train((
+        "history[\"test_acc\"].append(evaluate_accuracy(net, test_iter))",
+        "history[\"test_acc\"].append(torch.tensor(evaluate_accuracy(net, test_iter)))")),
+     "failed", ".item()"),
+    ("train", "train loss as a 0-d tensor", d2l_train((
+        "history[\"train_loss\"].append(metric[0] / metric[2])",
+        "history[\"train_loss\"].append(torch.tensor(metric[0] / metric[2]))")),
+     "failed", "history['train_loss'][0]"),
+    ("train", "test accuracy computed in training mode", d2l_train((
+        "evaluate_accuracy(net, test_iter)", "_test_accuracy(net, test_iter)")) + """
+
+def _test_accuracy(net, data_iter):
+    right = total = 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            right += int((net(X).argmax(dim=1) == y).sum())
+            total += len(y)
+    return right / total
+""", "failed", "training mode"),
+]
+
 # Only visible where the net can live on another device than the data.
 CUDA_MUTANTS = [
     ("evaluate_accuracy", "ignores device=None (data stays on the cpu)", """
@@ -524,6 +625,46 @@ def train(net, train_iter, test_iter, num_epochs, lr, device=None):
         out["train_acc"].append(right / n)
         out["test_acc"].append(evaluate_accuracy(net, test_iter, device))
     return out
+"""),
+]
+
+
+ALTERNATIVES += [
+    ("lenet", "one sigmoid module reused at every position", SHARED_SIGMOID_LENET),
+    ("lenet", "one pooling module reused", """
+def lenet():
+    pool = nn.AvgPool2d(kernel_size=2, stride=2)
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), pool,
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), pool,
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84),
+        nn.Sigmoid(), nn.Linear(84, 10))
+"""),
+    ("lenet", "the lecture's Reshape layer first", LECTURE_LENET),
+    ("lenet", "d2l 1.0's lazy layers", LAZY_LENET),
+    ("init_weights", "d2l's type(m) == test", """
+def init_weights(m):
+    if type(m) == nn.Linear or type(m) == nn.Conv2d:
+        nn.init.xavier_uniform_(m.weight)
+"""),
+    ("evaluate_accuracy", "torch.inference_mode()", eval_with("torch.no_grad()",
+                                                              "torch.inference_mode()")),
+    ("evaluate_accuracy", "torch.set_grad_enabled(False)", eval_with(
+        "torch.no_grad()", "torch.set_grad_enabled(False)")),
+    # train is not blamed for the calls its evaluate_accuracy makes
+    ("train", "d2l's train_ch6, with an evaluate_accuracy that keeps autograd on",
+     d2l_train() + EVAL_WITH_GRAD),
+    ("train", "its own evaluation loop, in eval mode without gradients", d2l_train((
+        "evaluate_accuracy(net, test_iter)", "_test_accuracy(net, test_iter)")) + """
+
+def _test_accuracy(net, data_iter):
+    net.eval()
+    right = total = 0
+    with torch.inference_mode():
+        for X, y in data_iter:
+            right += (net(X).argmax(dim=1) == y).sum().item()
+            total += len(y)
+    return right / total
 """),
 ]
 

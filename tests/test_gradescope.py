@@ -1,11 +1,12 @@
-"""``grader gradescope``: the bundle's content, its setup.sh (with a stand-in python3: nothing
-is downloaded), and its run_autograder against a simulated /autograder tree in a temporary folder,
+"""``grader gradescope``: the bundle's content (torch pinned, only the grading dependencies, no
+course files), its setup.sh (with a stand-in python3: nothing is downloaded), and its run_autograder against a simulated /autograder tree in a temporary folder,
 with the bundle's own copy of the grader on PYTHONPATH."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -15,8 +16,9 @@ import zipfile
 import pytest
 
 from grader import catalog, cli
+from grader.commands import gradescope
 from grader.outcomes import OUTCOMES
-from tests.support import make_folder
+from tests.support import ROOT, make_folder
 
 CH19 = [ex.qualname for ex in catalog.load().chapter("chapter19").exercises]
 WRONG_EDGE = {"edge_kernel": """
@@ -61,7 +63,8 @@ def test_bundle_content(bundle):
         config = json.loads(zf.read("config.json"))
         setup = zf.read("setup.sh").decode()
         runner = zf.read("run_autograder").decode()
-    assert {"setup.sh", "run_autograder", "config.json", "convgrade/pyproject.toml",
+    assert {"setup.sh", "run_autograder", "config.json", "constraints.txt", "requirements.txt",
+            "convgrade/pyproject.toml", "convgrade/LICENSE",
             "convgrade/grader/cli.py", "convgrade/grader/catalog.toml",
             "convgrade/grader/checks/chapter19.py",
             "convgrade/grader/gradescope/autograde.py"} <= set(names)
@@ -71,11 +74,52 @@ def test_bundle_content(bundle):
     for name in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(infos[name].external_attr >> 16) == 0o755
     assert config["targets"] == ["chapter19"] and config["timeout"] == 300
-    assert "pip install --no-cache-dir torch --index-url https://download.pytorch.org/whl/cpu" \
-        in setup
+    assert 'pip install --no-cache-dir -c "$HERE/constraints.txt" torch --index-url ' \
+        "https://download.pytorch.org/whl/cpu" in setup
     assert "${AUTOGRADER_ROOT:-/autograder}" in runner
     subprocess.run(["bash", "-n", "-c", setup], check=True)
     subprocess.run(["bash", "-n", "-c", runner], check=True)
+
+
+def test_bundle_pins_torch_and_installs_only_what_grading_needs(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        constraints = zf.read("constraints.txt").decode()
+        requirements = zf.read("requirements.txt").decode().splitlines()
+    assert constraints == f"torch=={gradescope.TESTED_TORCH}\n"
+    names = {re.match(r"[A-Za-z0-9._-]+", line).group(0).lower() for line in requirements}
+    assert {"torch", "numpy", "pytest", "hypothesis", "rich"} <= names
+    # neither the test extra, nor the plot extra, nor what only `grader watch` uses
+    assert not names & {"pytest-xdist", "nbclient", "ipykernel", "ruff", "lxml", "matplotlib",
+                        "setuptools", "watchdog"}
+
+
+def test_bundle_pins_the_torch_ci_tests():
+    """setup.sh's pin is the release .ci/run installs: the one the suite passed with."""
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert f"torch=={gradescope.TESTED_TORCH} " in ci
+
+
+def test_bundle_never_carries_the_course_a_wheel_ships(tmp_path, monkeypatch):
+    """An installed wheel has grader/course/{exercises,solutions}: they stay out of the zip."""
+    package = tmp_path / "project" / "grader"
+    shutil.copytree(ROOT / "grader", package,
+                    ignore=shutil.ignore_patterns("__pycache__", "course"))
+    for folder in ("exercises", "solutions"):
+        (package / "course" / folder).mkdir(parents=True)
+        shutil.copy(ROOT / folder / "chapter19_conv.py", package / "course" / folder)
+    shutil.copy(ROOT / "pyproject.toml", package.parent / "pyproject.toml")
+    monkeypatch.setattr(gradescope, "package_sources", lambda: (package, package.parent))
+    names = list(gradescope.bundle_files(["chapter19"], 60, 1024, "en",
+                                         gradescope.TORCH_CPU_INDEX))
+    assert "convgrade/grader/cli.py" in names
+    assert not [n for n in names if "/course/" in n or "chapter19_conv" in n]
+
+
+def test_bad_torch_version_is_a_usage_error(tmp_path, capsys):
+    assert cli.main(["--lang", "en", "gradescope", "--out", str(tmp_path / "a.zip"),
+                     "--torch-version", "latest"]) == 2
+    assert "--torch-version latest" in capsys.readouterr().err
+    assert not (tmp_path / "a.zip").exists()
 
 
 def test_bundle_is_reproducible(bundle, tmp_path):
@@ -99,11 +143,39 @@ def test_setup_sh_installs_cpu_torch_then_the_package(bundle, tmp_path):
                           text=True, timeout=60, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     calls = log.read_text().splitlines()
-    torch_call = calls.index("-m pip install --no-cache-dir torch --index-url "
-                             "https://download.pytorch.org/whl/cpu")
-    package_call = calls.index(f"-m pip install --no-cache-dir {root / 'source' / 'convgrade'}")
-    assert torch_call < package_call
+    source = root / "source"
+    version_check = calls.index("-c import sys; sys.exit(sys.version_info < (3, 10))")
+    torch_call = calls.index(f"-m pip install --no-cache-dir -c {source / 'constraints.txt'} "
+                             "torch --index-url https://download.pytorch.org/whl/cpu")
+    deps_call = calls.index(f"-m pip install --no-cache-dir -c {source / 'constraints.txt'} "
+                            f"-r {source / 'requirements.txt'}")
+    package_call = calls.index(f"-m pip install --no-cache-dir --no-deps {source / 'convgrade'}")
+    assert version_check < torch_call < deps_call < package_call
     assert calls[-1].startswith("-c import torch, grader.catalog")
+
+
+def test_setup_sh_refuses_an_old_python_naming_the_images_that_have_one(bundle, tmp_path):
+    root = autograder_tree(tmp_path, bundle)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    fake = bin_dir / "python3"  # Ubuntu 20.04's: pip works, the version is too old
+    fake.write_text(f"""#!/bin/sh
+echo "$@" >> "{log}"
+case "$*" in
+  *"version_info < (3, 10)"*) exit 1 ;;
+  *"print("*) echo 3.8 ;;
+esac
+""")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True,
+                          text=True, timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "needs Python 3.10 or newer, and this image's python3 is 3.8" in proc.stderr
+    assert "Ubuntu 22.04" in proc.stderr and "Ubuntu 24.04" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not [c for c in log.read_text().splitlines() if "install" in c]  # nothing installed
 
 
 def test_bundled_package_builds_offline(bundle, tmp_path):

@@ -527,3 +527,34 @@ def test_every_convolution_and_pooling_overload_is_guarded():
     finally:
         for lib in dispatch.libraries:
             lib._destroy()
+
+
+@needs_sandbox
+def test_submission_timeout_is_enforced_through_the_box(tmp_path):
+    """``grade --timeout`` is enforced by the grading process, outside the box: the verdict
+    process and the box under it are killed, with everything the submission started."""
+    from grader import catalog
+    from grader.commands.grade import grade_env, submission_plan
+    from grader.service_process import Service
+
+    mark = f"hostile-{uuid.uuid4().hex}"
+    folder = make_folder(tmp_path / "hang", MODULE)
+    path = folder / f"{MODULE}.py"
+    # at the top level: the import's own limit (30 s) is longer than the submission's
+    path.write_text(path.read_text() + SPAWN.format(mark=mark)
+                    + '\n_spawn("import time; time.sleep(120)")\nwhile True:\n    pass\n')
+    exercises = catalog.load().resolve(["chapter19.corr2d"])
+    plan = submission_plan(folder, exercises, isolation="sandbox")
+    service = Service(grade_env())
+    started = time.monotonic()
+    try:
+        assert service.submit(plan, timeout=25) is None  # ran past its time: killed
+    finally:
+        service.close()
+    assert time.monotonic() - started < 60
+    deadline = time.monotonic() + 5
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _marked(mark)
+    _kill(left)
+    assert left == []

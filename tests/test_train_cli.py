@@ -142,3 +142,22 @@ def test_plain_history():
         {"train_loss": [1.0], "train_acc": [0.5], "test_acc": [0.25]}
     assert plain_history({"train_loss": [1]}, 1) is None
     assert plain_history([1, 2], 2) is None
+
+
+@pytest.mark.slow
+def test_train_warns_when_the_learners_train_did_not_pass_its_check(tmp_path):
+    import json
+    import shutil
+
+    shutil.copytree(ROOT / "solutions", tmp_path / "exercises")
+    proc = train(["--epochs", "1", *SMALL, "--plot", str(tmp_path / "p.png")], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "has not been checked yet" in proc.stderr
+    (tmp_path / ".grader").mkdir(exist_ok=True)
+    (tmp_path / ".grader" / "last.json").write_text(json.dumps({"chapter23.train": "failed"}))
+    proc = train(["--epochs", "1", *SMALL, "--plot", str(tmp_path / "p.png")], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "did not pass its last check (failed)" in proc.stderr
+    (tmp_path / ".grader" / "last.json").write_text(json.dumps({"chapter23.train": "passed"}))
+    proc = train(["--epochs", "1", *SMALL, "--plot", str(tmp_path / "p.png")], cwd=tmp_path)
+    assert "note:" not in proc.stderr, proc.stderr

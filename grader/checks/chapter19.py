@@ -7,6 +7,8 @@ float64, in the verdict process.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -354,30 +356,73 @@ def test_learn_kernel_on_d2l_edges(learner):
                    inputs=inputs, expected=None, actual=None)
 
 
+def edge_loss(X: torch.Tensor, Y: torch.Tensor, K: torch.Tensor) -> float:
+    return float(((ref_corr(X.cpu(), K.detach().cpu()) - Y.double().cpu()) ** 2).sum())
+
+
+def expect_kernel(got: Any, kernel_size: tuple[int, int], call: str, inputs: list,
+                  device: str) -> None:
+    """A tensor of shape kernel_size on the inputs' device, floating, finite, detached."""
+    expect_tensor(got, torch.zeros(kernel_size, device=device), call=call, inputs=inputs,
+                  scale=1e12, shape_why=("the learned kernel has the shape kernel_size",
+                                         "学到的卷积核形状为 kernel_size"))
+    if getattr(got, "requires_grad", False):
+        raise Mismatch("mismatch", reason="mm.value",
+                       params={"expected": "a detached tensor (requires_grad=False)",
+                               "got": "a tensor that requires grad"},
+                       diagnosis=("return K.detach().", "返回 K.detach()。"), shape_why=None,
+                       call=call, inputs=inputs, expected=None, actual=None)
+
+
+def rounded(K: torch.Tensor) -> list:
+    return [[round(float(v), 4) for v in row] for row in K.detach().cpu().reshape(K.shape[0], -1)]
+
+
+def start_mismatch(call: str, inputs: list, expected: str, got: str) -> Mismatch:
+    return Mismatch("mismatch", reason="mm.value", params={"expected": expected, "got": got},
+                    diagnosis=("with init=None, start from a random kernel: torch.randn("
+                               "kernel_size), or nn.Conv2d(1, 1, kernel_size, bias=False)'s own "
+                               "initialisation as the book does; not a constant, and without "
+                               "seeding the generator yourself.",
+                               "init=None 时应从随机卷积核开始：torch.randn(kernel_size)，或像书中"
+                               "那样使用 nn.Conv2d(1, 1, kernel_size, bias=False) 自带的初始化；"
+                               "不要用常数，也不要自己设置随机种子。"),
+                    shape_why=None, call=call, inputs=inputs, expected=None, actual=None)
+
+
 @pytest.mark.exercise("learn_kernel")
-def test_learn_kernel_starts_from_a_random_normal_kernel(learner):
-    """init=None means torch.randn(kernel_size): with lr=0 the start comes back unchanged, and
-    256 values of N(0, 1) have a mean near 0 and a spread near 1 (zeros, torch.rand or a
-    layer's default initialisation do not)."""
-    X = torch.zeros((16, 16), device=learner.device)
-    Y = torch.zeros((1, 1), device=learner.device)
-    got = learner.call(X, Y, (16, 16), 0.0, 1)
-    inputs = [("X", X), ("Y", Y), ("kernel_size", (16, 16)), ("lr", 0.0), ("num_epochs", 1)]
-    expect_tensor(got, torch.zeros((16, 16), device=learner.device),
-                  call="learn_kernel(X, Y, (16, 16), lr=0.0, num_epochs=1)", inputs=inputs,
-                  scale=1e6, shape_why=("the learned kernel has the shape kernel_size",
-                                        "学到的卷积核形状为 kernel_size"))
-    values = got.detach().double().reshape(-1)
-    mean, std = float(values.mean()), float(values.std())
-    if abs(mean) < 0.35 and 0.6 < std < 1.5:
-        return
-    raise Mismatch("mismatch", reason="mm.value",
-                   params={"expected": "a kernel from torch.randn(kernel_size): mean ≈ 0, std ≈ 1",
-                           "got": f"mean {mean:.3f}, std {std:.3f}"},
-                   diagnosis=("with init=None, start from torch.randn(kernel_size) (a random "
-                              "normal kernel), not zeros, torch.rand or a layer's own "
-                              "initialisation.",
-                              "init=None 时应从 torch.randn(kernel_size)（随机正态分布的卷积核）开始，"
-                              "而不是全零、torch.rand 或层自带的初始化。"),
-                   shape_why=None, call="learn_kernel(X, Y, (16, 16), lr=0.0, num_epochs=1)",
-                   inputs=inputs, expected=None, actual=None)
+def test_learn_kernel_starts_from_a_random_kernel(learner):
+    """init=None: a random start of any distribution (torch.randn, or nn.Conv2d's own
+    initialisation as the book does), not a constant, another one at every call; from it,
+    gradient descent lowers the loss. The start is seen with lr=0, and the same start is
+    descended from by a call after the same torch.manual_seed."""
+    X = d2l_edge_image(learner.device)
+    Y = ref_corr(X, torch.tensor([[1.0, -1.0]], device=learner.device)).float()
+    size = (1, 2)
+    still = [("X", X), ("Y", Y), ("kernel_size", size), ("lr", 0.0), ("num_epochs", 1)]
+    call = "learn_kernel(X, Y, (1, 2), lr=0.0, num_epochs=1)"
+    starts = [learner.probe("seeded_call", X, Y, size, 0.0, 1, seed=seed, shown=(call, still))
+              for seed in (1, 2)]
+    for start in starts:
+        expect_kernel(start, size, call, still, str(X.device))
+    first, second = (s.detach().double().cpu() for s in starts)
+    if bool((first == first.reshape(-1)[0]).all()):
+        raise start_mismatch(call, still, "a random kernel", f"the constant kernel {rounded(first)}")
+    if torch.equal(first, second):
+        raise start_mismatch(call + " called twice", still, "a new random kernel at every call",
+                             f"the same kernel {rounded(first)} both times")
+    moved = "learn_kernel(X, Y, (1, 2))  (lr=3e-2, num_epochs=10)"
+    inputs = [("X", X), ("Y", Y), ("kernel_size", size)]
+    learned = learner.probe("seeded_call", X, Y, size, seed=1, shown=(moved, inputs))
+    expect_kernel(learned, size, moved, inputs, str(X.device))
+    before, after = edge_loss(X, Y, starts[0]), edge_loss(X, Y, learned)
+    if not after < before:
+        raise Mismatch("mismatch", reason="mm.value",
+                       params={"expected": f"a loss below the start's ({before:.4g}, the start "
+                                           f"being {rounded(first)})",
+                               "got": f"loss {after:.4g} for {rounded(learned)}"},
+                       diagnosis=("gradient descent lowers the loss: K -= lr * K.grad, with "
+                                  "the gradient of ((corr2d(X, K) - Y) ** 2).sum().",
+                                  "梯度下降会降低损失：K -= lr * K.grad，梯度来自 "
+                                  "((corr2d(X, K) - Y) ** 2).sum()。"),
+                       shape_why=None, call=moved, inputs=inputs, expected=None, actual=None)

@@ -233,12 +233,21 @@ def layer_diagnosis(index: int, want: wire.ModuleInfo, got: wire.ModuleInfo | No
     return None
 
 
-def expect_lenet_architecture(got: Any, call: str) -> None:
+NOT_A_RESHAPE = ("a layer before the first convolution is accepted when it only reshapes the "
+                 "batch to (-1, 1, 28, 28), as the lecture's Reshape does (x.view(-1, 1, 28, "
+                 "28)); this one does not.",
+                 "第一个卷积层之前的层只有在仅把批量变形为 (-1, 1, 28, 28) 时才被接受，"
+                 "就像课程中的 Reshape（x.view(-1, 1, 28, 28)）；这一层不是这样。")
+
+
+def expect_lenet_architecture(got: Any, call: str, leading: int | None = 0) -> None:
+    """``leading``: layers before the first convolution to leave out (1 for the lecture's
+    ``Reshape``, see ``learner_net``); None when an extra first layer is not a reshape."""
     inputs: list = []
     if not isinstance(got, wire.ModuleInfo):
         fail("ch23.not_module", call, inputs, got=type_name(got))
     want = describe(build(LENET)).flat()
-    have = got.flat()
+    have = got.flat()[leading or 0:]
     for i in range(max(len(want), len(have))):
         w = want[i] if i < len(want) else None
         h = have[i] if i < len(have) else None
@@ -246,7 +255,10 @@ def expect_lenet_architecture(got: Any, call: str) -> None:
             continue
         table = "\n".join(f"    {'→' if j == i else ' '} {j + 1:2d}. {layer_text(m)}"
                           for j, m in enumerate(have))
-        fail("ch23.layer", call, inputs, diagnosis=layer_diagnosis(i, w, h) if w else None,
+        why = layer_diagnosis(i, w, h) if w else None
+        if leading is None and i == 0:
+            why = NOT_A_RESHAPE
+        fail("ch23.layer", call, inputs, diagnosis=why,
              number=i + 1, expected=layer_text(w) if w else "(no more layers)",
              got=layer_text(h) if h else "(nothing: the network ends here)",
              table=table or "    (none)")
@@ -255,13 +267,19 @@ def expect_lenet_architecture(got: Any, call: str) -> None:
         fail("ch23.param_count", call, inputs, expected=f"{LENET_PARAMETERS:,}", got=f"{total:,}")
 
 
-def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo]:
-    """Call the learner's ``lenet()`` (the net stays in the worker) and describe what it built.
+def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int | None]:
+    """Call the learner's ``lenet()`` (the net stays in the worker) and describe what it built:
+    (handle, description, number of leading layers to leave out, None for an extra first
+    layer that is not a reshape).
 
     The description comes from a probe, not from the call's return value, so that networks
-    whose classes the learner defined are described too."""
+    whose classes the learner defined are described too. Lazy layers (d2l 1.0) arrive
+    materialised. A first layer without parameters that reshapes a batch to (-1, 1, 28, 28)
+    (the Chinese course's lecture-23 ``Reshape``) is accepted and left out."""
     handle, value = learner.new()
-    nodes = learner.probe("module_tree", handle=handle)
+    nodes = learner.probe("module_tree", handle=handle,
+                          shown=("lenet(), then one forward pass on a (1, 1, 28, 28) batch "
+                                 "where it has lazy layers", []))
     if not isinstance(nodes, list) or not nodes:
         fail("ch23.not_module", "lenet()", [], got=type_name(value))
     infos: list[wire.ModuleInfo] = []
@@ -271,18 +289,24 @@ def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo]:
         if node["parent"] >= 0:
             infos[node["parent"]].children.append((node["name"], info))
         infos.append(info)
-    return handle, infos[0]
+    leaves = infos[0].flat()
+    leading = 0
+    if len(leaves) == len(LENET_LAYERS) + 1 and leaves[0].type_name != "Conv2d":
+        reshape = learner.probe("leading_reshape", handle=handle,
+                                shown=("the first layer of lenet(), on a batch", []))
+        leading = 1 if isinstance(reshape, dict) and reshape.get("reshapes") else None
+    return handle, infos[0], leading
 
 
 @pytest.mark.exercise("lenet")
 def test_lenet_architecture(learner):
-    _, info = learner_net(learner)
-    expect_lenet_architecture(info, "lenet()")
+    _, info, leading = learner_net(learner)
+    expect_lenet_architecture(info, "lenet()", leading)
 
 
 @pytest.mark.exercise("lenet")
 def test_lenet_is_fresh_each_call(learner):
-    expect_equal(learner.probe("fresh_each_call"),
+    expect_equal(learner.probe("fresh_each_call", shown=("lenet(), called twice", [])),
                  {"same_object": False, "shared_parameters": False},
                  call="lenet(), called twice", inputs=[],
                  why=("lenet() must build a new network, with new parameters, on every call: "
@@ -294,8 +318,8 @@ def test_lenet_is_fresh_each_call(learner):
 @pytest.mark.exercise("lenet")
 def test_lenet_forward_matches_reference(learner):
     """Same weights in, same logits and gradients out (the layers are used in order)."""
-    handle, info = learner_net(learner)
-    expect_lenet_architecture(info, "lenet()")
+    handle, info, leading = learner_net(learner)
+    expect_lenet_architecture(info, "lenet()", leading)
     names = parameter_names(info)
     reference = build(LENET).double()
     gen = torch.Generator().manual_seed(23)
@@ -526,6 +550,17 @@ INIT_NET = sequential(layer("Conv2d", 6, 16, kernel_size=5), layer("Sigmoid"),
                       layer("Linear", 120, 10))
 INIT_NO_BIAS = sequential(layer("Linear", 64, 48, bias=False),
                           layer("Conv2d", 3, 8, kernel_size=3, bias=False), layer("Tanh"))
+#: The rule is about module kinds, so the nets hold the kinds a loose test would also catch:
+#: other convolutions and linear maps (a class-name substring test, "Conv" in the name or
+#: _ConvNd, touches them), and a module without weights. No subclasses of nn.Linear or
+#: nn.Conv2d (``type(m) ==`` and ``isinstance`` both count) and no uninitialised lazy layers.
+INIT_OTHER_KINDS = sequential(layer("Conv1d", 3, 4, kernel_size=3),
+                              layer("Conv2d", 4, 6, kernel_size=3),
+                              layer("Conv3d", 2, 3, kernel_size=2),
+                              layer("ConvTranspose2d", 6, 4, kernel_size=3),
+                              layer("Bilinear", 5, 4, 3), layer("Identity"),
+                              layer("Linear", 60, 40), layer("Embedding", 7, 3),
+                              layer("LayerNorm", 40))
 
 
 @pytest.mark.exercise("init_weights")
@@ -537,8 +572,8 @@ def test_init_weights_xavier_uniform_on_weights_only(learner):
 
 
 @pytest.mark.exercise("init_weights")
-@pytest.mark.parametrize("spec", [INIT_NO_BIAS, layer("Linear", 300, 20)],
-                         ids=["without-bias", "single-linear"])
+@pytest.mark.parametrize("spec", [INIT_NO_BIAS, layer("Linear", 300, 20), INIT_OTHER_KINDS],
+                         ids=["without-bias", "single-linear", "other-kinds"])
 def test_init_weights_other_modules(learner, spec):
     spec = initialised_net(spec, 2)
     expect_xavier(spec, learner.probe("apply_init", spec,
@@ -583,6 +618,23 @@ def accuracy_problem(sizes: list[int], hit_rates: list[float], seed: int, scale:
     return with_state(spec, net), batches, counts
 
 
+ITEM_HINT = ("return a Python float: float(correct) / total, or tensor.item() for a "
+             "one-element tensor.",
+             "返回 Python 浮点数：float(correct) / total，或对只有一个元素的张量调用 "
+             "tensor.item()。")
+
+
+def expect_float(value: Any, call: str, inputs: list, where: str = "") -> None:
+    """The one rule for every number the contract calls a float (evaluate_accuracy's result,
+    train's history): a Python float, a subclass such as np.float64 included (an int is
+    accepted too); a tensor is refused with the hint to use .item(). ``where`` names the
+    place in a larger result (" (history['train_loss'][0])")."""
+    if isinstance(value, torch.Tensor):
+        fail("ch23.not_float", call, inputs, got=type_name(value) + where, diagnosis=ITEM_HINT)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail("ch23.not_float", call, inputs, got=type_name(value) + where)
+
+
 def accuracy_mistakes(counts: list[tuple[int, int]]) -> list[tuple[float, tuple[str, str]]]:
     correct = sum(c for c, _ in counts)
     out = [
@@ -616,16 +668,20 @@ def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwarg
     modes = got.get("modes") or []
     # In eval mode while predicting: judged on the net's calls (a learner may restore the
     # caller's mode afterwards); when the net was not called as net(X), on its mode after.
-    training = any(train for train, _ in modes) if modes else got["training"]
+    training = any(train for train, _, _ in modes) if modes else got["training"]
     expected = sum(c for c, _ in counts) / sum(n for _, n in counts)
-    if isinstance(value, torch.Tensor):
-        fail("ch23.not_float", call, inputs, got=type_name(value),
-             diagnosis=("return a Python float: float(correct) / total, or tensor.item().",
-                        "返回 Python 浮点数：float(correct) / total，或 tensor.item()。"))
+    expect_float(value, call, inputs)
     if training:
         fail("ch23.still_training", call, inputs)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail("ch23.not_float", call, inputs, got=type_name(value))
+    if any(grad for _, grad, _ in modes):
+        fail("mm.value", call, inputs, expected="predictions computed without gradients",
+             got="the net was called with autograd recording",
+             diagnosis=("evaluate without gradients, as d2l's evaluate_accuracy_gpu does: "
+                        "predict inside `with torch.no_grad():` (or torch.inference_mode()); "
+                        "autograd would otherwise keep every batch's graph for nothing.",
+                        "请像 d2l 的 evaluate_accuracy_gpu 那样在不计算梯度的情况下评估："
+                        "在 `with torch.no_grad():`（或 torch.inference_mode()）中预测；"
+                        "否则 autograd 会白白保存每个批量的计算图。"))
     if abs(value - expected) <= ACCURACY_TOLERANCE:
         return
     diagnosis = next((why for wrong, why in accuracy_mistakes(counts)
@@ -673,6 +729,11 @@ def test_evaluate_accuracy_device_argument(learner):
 
 TRAIN_NET = sequential(layer("Flatten"), layer("Linear", 16, 6), layer("Sigmoid"),
                        layer("Linear", 6, 3))
+#: A net whose output depends on its mode (batch norm: batch statistics in training, running
+#: statistics in evaluation, which a forward pass in training mode also moves): test accuracy
+#: computed in training mode shows on it. Batches of it hold two examples or more.
+TRAIN_BN_NET = sequential(layer("Flatten"), layer("Linear", 16, 6), layer("BatchNorm1d", 6),
+                          layer("Sigmoid"), layer("Linear", 6, 3))
 MARGIN = 1e-4  # logits closer than this may rank differently in float32: either answer counts
 
 
@@ -686,9 +747,9 @@ class TrainProblem:
 
 
 def train_problem(train_sizes: list[int], test_sizes: list[int], epochs: int, lr: float,
-                  seed: int) -> TrainProblem:
+                  seed: int, spec: Spec = TRAIN_NET) -> TrainProblem:
     gen = torch.Generator().manual_seed(seed)
-    net = build(TRAIN_NET)
+    net = build(spec)
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
@@ -701,7 +762,7 @@ def train_problem(train_sizes: list[int], test_sizes: list[int], epochs: int, lr
             out.append((X, (X.reshape(n, -1) @ teacher).argmax(dim=1)))
         return out
 
-    return TrainProblem(with_state(TRAIN_NET, net), batches(train_sizes), batches(test_sizes),
+    return TrainProblem(with_state(spec, net), batches(train_sizes), batches(test_sizes),
                         epochs, lr)
 
 
@@ -740,6 +801,7 @@ def reference_train(p: TrainProblem, variant: str = "") -> Trained:
     hist: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "test_acc": []}
     slack: dict[str, list[float]] = {"train_acc": [], "test_acc": []}
     for _ in range(p.epochs):
+        net.train()
         loss_sum, right, close, n, batch_accs, batch_losses = 0.0, 0, 0, 0, [], []
         for X, y in p.train:
             X = X.double()
@@ -767,6 +829,7 @@ def reference_train(p: TrainProblem, variant: str = "") -> Trained:
                                  if variant == "batch_mean_acc" else right / n)
         slack["train_acc"].append(close / n)
         test_right, test_close, test_n, test_accs = 0, 0, 0, []
+        net.train(variant == "test_train_mode")
         with torch.no_grad():
             for X, y in (p.train if variant == "test_on_train" else p.test):
                 r, c = count_right(net(X.double()), y)
@@ -810,28 +873,27 @@ TRAIN_MISTAKES = {
                        "准确率是在参数更新之后计算的；应统计计算损失时所用 y_hat 的预测结果。"),
     "test_on_train": ("the test accuracy is measured on train_iter; use test_iter.",
                       "测试准确率是在 train_iter 上测量的；应使用 test_iter。"),
+    "test_train_mode": ("the test accuracy was computed with the net in training mode: "
+                        "evaluate_accuracy calls net.eval() first (batch norm then uses its "
+                        "running statistics, and no longer updates them; dropout is off).",
+                        "测试准确率是在网络处于训练模式时计算的：evaluate_accuracy 会先调用 "
+                        "net.eval()（此时批量规范化使用并且不再更新其运行统计量，dropout 关闭）。"),
 }
-WEIGHT_MISTAKES = ("no_zero_grad", "sum_loss", "untouched", "reinit")
+WEIGHT_MISTAKES = ("no_zero_grad", "sum_loss", "untouched", "reinit", "test_train_mode")
 FIRST_EPOCH_DIFFERS = (
     "already the first epoch differs: train must start from the net as given (no "
     "re-initialisation) and use SGD with the given lr, nn.CrossEntropyLoss(), and "
     "zero_grad/backward/step once per batch.",
     "第一个迭代周期就已经不同：train 必须从给定的网络开始（不要重新初始化），使用给定 lr 的 SGD、"
     "nn.CrossEntropyLoss()，并且每个批量执行一次 zero_grad/backward/step。")
-HISTORY_MISTAKES = ("batch_mean_acc", "batch_mean_loss", "acc_after_step", "test_on_train")
+HISTORY_MISTAKES = ("batch_mean_acc", "batch_mean_loss", "acc_after_step", "test_on_train",
+                    "test_train_mode")
 
 
-def as_number(x: Any) -> float | None:
-    if isinstance(x, bool):
-        return None
-    if isinstance(x, (int, float)):
-        return float(x)
-    if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.dtype.is_complex:
-        return float(x.reshape(()))
-    return None
-
-
-def history_values(value: Any, epochs: int) -> dict[str, list[float]] | None:
+def history_values(value: Any, epochs: int, call: str, inputs: list
+                   ) -> dict[str, list[float]] | None:
+    """The three series as floats; None when the shape of the history is wrong. A value that
+    is not a float (a tensor, say) fails here, by the rule evaluate_accuracy follows."""
     if not isinstance(value, dict):
         return None
     out = {}
@@ -839,10 +901,9 @@ def history_values(value: Any, epochs: int) -> dict[str, list[float]] | None:
         seq = value.get(key)
         if not isinstance(seq, (list, tuple)) or len(seq) != epochs:
             return None
-        numbers = [as_number(v) for v in seq]
-        if any(v is None for v in numbers):
-            return None
-        out[key] = numbers
+        for epoch, v in enumerate(seq):
+            expect_float(v, call, inputs, where=f" (history['{key}'][{epoch}])")
+        out[key] = [float(v) for v in seq]
     return out
 
 
@@ -861,10 +922,13 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
     got = learner.probe("call_with_net", p.spec, p.train, p.test, p.epochs, p.lr, **kwargs,
                         shown=(call, inputs), start_mode="eval", **extra)
-    history = history_values(got["value"], p.epochs)
+    history = history_values(got["value"], p.epochs, call, inputs)
     if history is None:
         fail("ch23.history", call, inputs, epochs=p.epochs, got=short(got["value"]))
-    if any(grad and not train for train, grad in got.get("modes") or []):
+    # A training step is a call with autograd on; those train makes must be in training mode.
+    # Calls made inside the learner's evaluate_accuracy are that exercise's, judged there.
+    if any(grad and not train for train, grad, by in got.get("modes") or []
+           if by != "evaluate_accuracy"):
         fail("ch23.not_training", call, inputs)
     ref = reference_train(p)
     variants: dict[str, Trained] = {}
@@ -889,7 +953,7 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
             mistakes.append(Mistake(have, *FIRST_EPOCH_DIFFERS))
         expect_tensor(have, want, call=f"net.state_dict()['{key}'] after {call}", inputs=inputs,
                       scale=WEIGHT_SCALE * slack(learner), device=device_name(learner),
-                      mistakes=mistakes,
+                      mistakes=mistakes, floating=want.dtype.is_floating_point,
                       shape_why=("training keeps the net's architecture", "训练不改变网络结构"))
     for key in ("train_loss", "train_acc", "test_acc"):
         for epoch, (have, want) in enumerate(zip(history[key], ref.history[key], strict=True)):
@@ -929,6 +993,13 @@ def test_train_follows_d2l(learner):
 def test_train_with_device_argument(learner):
     p = train_problem([5, 2], [4], epochs=2, lr=0.9, seed=4)
     expect_training(learner, p, device=learner.device)
+
+
+@pytest.mark.exercise("train")
+def test_train_evaluates_in_eval_mode(learner):
+    """On a net with batch norm, whose output and statistics depend on the mode."""
+    p = train_problem([6, 5, 4], [5, 3], epochs=2, lr=0.5, seed=6, spec=TRAIN_BN_NET)
+    expect_training(learner, p)
 
 
 @pytest.mark.exercise("train")

@@ -34,14 +34,25 @@ def register(subparsers: Any) -> None:
     check.add_argument("--memory-limit", type=int, metavar="MB", default=None,
                        help="memory limit for the learner's process in MB (0: none; default "
                             "3072 on the CPU)")
+    check.add_argument("--show-output", action="store_true",
+                       help="show everything your code printed (default: the first 2000 "
+                            "characters for each failing call)")
     project.add_isolation_options(check)
     check.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check)
 
 
-def resolve_targets(targets: list[str]) -> list:
-    from grader import catalog as catalog_mod
+def resolve_targets(targets: list[str], lang: str = "en") -> list:
+    """The exercises of CLI targets; ``chapter 19`` (two words) is read as ``chapter19`` with a
+    note on stderr; an unknown target is a usage error that suggests the closest valid one."""
+    import sys
 
+    from grader import catalog as catalog_mod
+    from grader.messages import t
+
+    targets, notes = catalog_mod.join_split_targets(list(targets))
+    for given, taken in notes:
+        print(t("target.typo_joined", lang, given=given, target=taken), file=sys.stderr)
     try:
         return catalog_mod.load().resolve(targets)
     except catalog_mod.TargetError as exc:
@@ -58,7 +69,7 @@ def cmd_check(args: Any) -> int:
         plan, root = notebook_plan(args, lang)
         learner_mode = False  # learner state is about the chapter files
     else:
-        exercises = resolve_targets(args.targets)
+        exercises = resolve_targets(args.targets, lang)
         folder, root = project.graded_folder(args)
         learner_mode = root is not None and not project.solutions_mode(args) \
             and not args.exercises
@@ -66,7 +77,7 @@ def cmd_check(args: Any) -> int:
             exercises, folder, root=root, device=args.device, seed=args.seed,
             thorough=args.thorough,
             memory_limit_mb=project.memory_limit(args.memory_limit, args.device),
-            isolation=project.isolation(args),
+            isolation=project.isolation(args), show_output=args.show_output,
             database_key=str(folder) if root is not None and not project.solutions_mode(args)
             and args.seed is None else None)
     return grade_and_report(plan, args, lang, root=root if learner_mode else None)
@@ -100,9 +111,30 @@ def grade_and_report(plan: Any, args: Any, lang: str, root: Path | None = None) 
             failing = [r.name for r in run.results if not r.passed]
             upcoming = project.next_exercise(catalog_mod.load(), state)
             next_name = failing[0] if failing else (upcoming.qualname if upcoming else None)
-    report.print_run(run, lang, next_name=next_name)
+    report.print_run(run, lang, next_name=next_name, seconds=waited(),
+                     next_fix=next_fix(run, plan, root))
     write_reports(args, run, lang)
     return EXIT_OK if run.passed else EXIT_FAILED
+
+
+def waited() -> float:
+    """Seconds since this command started (what the learner waited, start-up included)."""
+    import time
+
+    import grader
+
+    return time.monotonic() - grader.STARTED
+
+
+def next_fix(run: Any, plan: Any, root: Path | None) -> tuple[int, str] | None:
+    """(line, file) when the first problem is a chapter file that does not import."""
+    first = next((r for r in run.results if not r.passed), None)
+    if first is None or first.key != "import_failed" or not first.data.get("line"):
+        return None
+    from grader.commands.reset import shown_path
+
+    path = Path(plan.folder) / f"{first.data['module']}.py"
+    return int(first.data["line"]), shown_path(path)
 
 
 def write_reports(args: Any, run: Any, lang: str) -> None:

@@ -20,18 +20,18 @@ Exit status: 0 when every submission has a results.json, 1 when some could not b
 from __future__ import annotations
 
 import argparse
-import csv
+import io
 import os
 import queue
 import sys
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.class_state import SKIP_DIRS
 from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
+from grader.gradebook import Graded
 from grader.project import default_lang
 
 DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
@@ -40,7 +40,6 @@ SEED = 0
 # The contract's default for `grade` (and the Gradescope bundle): the sandbox, or where it
 # cannot be had the dedicated user; neither is a usage error unless --no-sandbox is given.
 SANDBOX_DEFAULT = True
-SKIP_DIRS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints"}
 
 
 def register(subparsers: Any) -> None:
@@ -65,6 +64,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--thorough", action="store_true",
                    help="ten times as many examples per property (slower, more certain)")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one suite per student")
+    p.add_argument("--shard", metavar="K/N",
+                   help="grade only share K of N of the students (for several machines; "
+                        "`grader merge` combines the outputs)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every student again, even those whose results are up to date")
     from grader.project import add_isolation_options
 
     add_isolation_options(p)
@@ -77,15 +81,6 @@ def default_jobs() -> int:
 
 
 # -- one submission ---------------------------------------------------------------------------
-
-@dataclass
-class Graded:
-    student: str
-    status: str  # graded | timeout | crashed | failed | notebooks
-    results: dict | None  # the results.json written for this student (None: not graded)
-    seconds: float = 0.0
-    note: str = ""
-
 
 def chapter_folder(folder: Path, filenames: list[str]) -> Path | None:
     """The folder in ``folder``'s tree that holds the most of ``filenames`` (the shallowest on a
@@ -118,7 +113,7 @@ def grade_env() -> dict:
 
 def submission_plan(folder: Path, exercises: list, *, device: str = "cpu",
                     memory_limit_mb: int | None = DEFAULT_MEMORY_MB, thorough: bool = False,
-                    isolation: str = "process") -> Any:
+                    isolation: str = "process", seed: int = SEED) -> Any:
     """The plan for one student's folder: a fixed seed (the same files always get the same
     verdict), no example database, the reference solutions masked."""
     from grader import project
@@ -126,18 +121,20 @@ def submission_plan(folder: Path, exercises: list, *, device: str = "cpu",
     filenames = sorted({ex_chapter_file(ex) for ex in exercises})
     graded_dir = chapter_folder(folder, filenames) or folder  # none: `missing_file` says so
     return project.plan(exercises, graded_dir, root=project.find_root(), device=device,
-                        seed=SEED, thorough=thorough, memory_limit_mb=memory_limit_mb or None,
+                        seed=seed, thorough=thorough, memory_limit_mb=memory_limit_mb or None,
                         isolation=isolation)
 
 
 def grade_submission(folder: Path, exercises: list, out: Path, *, student: str | None = None,
                      timeout: float = DEFAULT_TIMEOUT, memory_limit_mb: int = DEFAULT_MEMORY_MB,
                      device: str = "cpu", lang: str = "en", thorough: bool = False,
-                     isolation: str = "process", service: Any = None) -> Graded:
+                     isolation: str = "process", service: Any = None, seed: int = SEED,
+                     fingerprint: str = "") -> Graded:
     """Grade one submission folder in ``service`` (a warm verdict process; a fresh one when
-    None) and write ``out/results.json`` and ``out/grader.log`` (the terminal report). Never
-    raises for anything the submission does."""
-    from grader import report
+    None) and write ``out/results.json``, ``out/grader.log`` (the terminal report) and, last,
+    ``out/status.json`` (``grader.class_state``). Never raises for anything the submission
+    does."""
+    from grader import class_state, report
     from grader.launcher import describe_exit
     from grader.messages import t
     from grader.results import synthesized
@@ -145,12 +142,16 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
 
     student = student or folder.name
     out.mkdir(parents=True, exist_ok=True)
+    class_state.forget_student(out)
     (out / "results.json").unlink(missing_ok=True)  # a stale report must never stand for this
     filenames = sorted({ex_chapter_file(ex) for ex in exercises})
     if chapter_folder(folder, filenames) is None and has_notebooks(folder):
-        return Graded(student, "notebooks", None, note=t("grade.notebooks", lang))
+        note = t("grade.notebooks", lang)
+        class_state.save_student(out, {"status": "notebooks", "seconds": 0.0, "note": note,
+                                       "fingerprint": fingerprint})
+        return Graded(student, "notebooks", None, note=note)
     plan = submission_plan(folder, exercises, device=device, memory_limit_mb=memory_limit_mb,
-                           thorough=thorough, isolation=isolation)
+                           thorough=thorough, isolation=isolation, seed=seed)
     own = service is None
     service = service or Service(grade_env())
     started = time.perf_counter()
@@ -176,9 +177,12 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
             service.close()
     seconds = time.perf_counter() - started
     data = report.results_json(run, lang)
-    report.write_json(out / "results.json", data)
-    with open(out / "grader.log", "w", encoding="utf-8", errors="replace") as log:
-        report.print_run(run, lang, out=log)
+    class_state.write_json(out / "results.json", data)
+    log = io.StringIO()
+    report.print_run(run, lang, out=log)
+    class_state.write_text(out / "grader.log", log.getvalue())
+    class_state.save_student(out, {"status": status, "seconds": round(seconds, 3),
+                                   "note": note[-2000:], "fingerprint": fingerprint})
     return Graded(student, status, data, seconds, note=note)
 
 
@@ -208,6 +212,8 @@ def students(submissions: Path, out: Path) -> list[Path]:
 
 def cmd_grade(args: Any) -> int:
     from grader import catalog as catalog_mod
+    from grader import class_state, gradebook
+    from grader.project import isolation
 
     lang = default_lang(args)
     catalog = catalog_mod.load()
@@ -226,8 +232,7 @@ def cmd_grade(args: Any) -> int:
     if args.device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
                          f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
-    from grader.project import isolation
-
+    shard = parse_shard(args.shard)
     args.isolation_level = isolation(args, sandbox_default=SANDBOX_DEFAULT)
     out = Path(args.out).expanduser().resolve()
     folders = students(submissions, out)
@@ -236,43 +241,83 @@ def cmd_grade(args: Any) -> int:
                          "files in a folder of their own (SUBMISSIONS/<student>/)",
                          f"{args.submissions} 中没有子文件夹：请把每个学生的章节文件放在各自的"
                          "文件夹中（SUBMISSIONS/<学生>/）")
-    names = [f.name for f in folders]
+    folders = [f for f in folders if class_state.in_shard(f.name, shard)]
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out}: not a folder", f"--out {args.out}：不是文件夹")
     out.mkdir(parents=True, exist_ok=True)
+    options = {"thorough": bool(args.thorough), "timeout": float(args.timeout),
+               "memory_limit_mb": int(args.memory_limit), "device": args.device,
+               "isolation": args.isolation_level}
+    key = class_state.options_key([ex.qualname for ex in exercises], options)
+    class_state.write_json(out / class_state.MANIFEST, {
+        "grader": class_state.grader_hash(), "targets": [ex.qualname for ex in exercises],
+        "options": options, "shard": list(shard) if shard else None,
+        "students": [f.name for f in folders]})
+    graded, todo = [], []
+    for folder in folders:
+        kept = None if args.regrade else reuse(out / folder.name,
+                                               class_state.fingerprint(folder, key))
+        if kept is not None:
+            graded.append(kept)
+        else:
+            todo.append(folder)
+    if graded:
+        from grader.messages import t
 
-    graded = _grade_all(folders, exercises, args, out, lang)
-    graded.sort(key=lambda g: names.index(g.student))
-    write_gradebook(out / "gradebook.csv", graded, exercises)
-    summary = summarize(graded, exercises, lang)
-    from grader import report
-
-    report.write_json(out / "summary.json", summary)
-    (out / "summary.md").write_text(summary_markdown(summary, lang), encoding="utf-8")
-    if args.junit:
-        from grader import junit
-
-        junit.write(args.junit, [(g.student, g.results) for g in graded if g.results])
-    print_summary(summary, lang, out)
+        print(t("grade.reused", lang, count=len(graded)), flush=True)
+    if todo:
+        graded += _grade_all(todo, exercises, args, out, lang, key, reused=len(graded),
+                             total=len(folders))
+    order = {f.name: i for i, f in enumerate(folders)}
+    graded.sort(key=lambda g: order[g.student])
+    gradebook.write_outputs(out, graded, exercises, lang, junit=args.junit)
+    gradebook.print_summary(gradebook.summarize(graded, exercises, lang), lang, out)
     bad = [g for g in graded if g.status in ("notebooks", "failed")]
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
-               lang: str) -> list[Graded]:
-    from grader.messages import t
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        k = n = 0
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text}: give K/N with 1 <= K <= N (e.g. --shard 2/4)",
+                         f"--shard {text}：请写成 K/N，且 1 <= K <= N（例如 --shard 2/4）")
+    return k, n
 
-    total = sum(ex.points for ex in exercises)
-    graded: list[Graded] = []
-    # One warm verdict process per job, started now (they import in parallel) and reused.
+
+def reuse(out: Path, fingerprint: str) -> Graded | None:
+    """A student's stored results when they were graded to the end with this fingerprint."""
+    from grader import class_state
+
+    found = class_state.load_student(out)
+    if found is None or found[0].get("fingerprint") != fingerprint:
+        return None
+    status, results = found
+    return Graded(out.name, str(status.get("status")), results,
+                  float(status.get("seconds") or 0.0), str(status.get("note") or ""))
+
+
+def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path, lang: str,
+               key: str, reused: int = 0, total: int | None = None) -> list[Graded]:
+    from grader import class_state
+    from grader.messages import t
     from grader.service_process import Service
 
+    points = sum(ex.points for ex in exercises)
+    total = total or len(folders)
+    graded: list[Graded] = []
+    # One warm verdict process per job, started now (they import in parallel) and reused.
     services: queue.Queue = queue.Queue()
     every = [Service(grade_env()) for _ in range(min(args.jobs, len(folders)))]
     for service in every:
         service.start()
         services.put(service)
     isolation = getattr(args, "isolation_level", "process")
+    progress = BatchProgress(len(folders), reused, total)
 
     def one(folder: Path) -> Graded:
         service = services.get()
@@ -280,7 +325,9 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
             return grade_submission(folder, exercises, out / folder.name,
                                     timeout=args.timeout, memory_limit_mb=args.memory_limit,
                                     device=args.device, lang=lang, thorough=args.thorough,
-                                    isolation=isolation, service=service)
+                                    isolation=isolation, service=service,
+                                    seed=class_state.student_seed(folder.name, key),
+                                    fingerprint=class_state.fingerprint(folder, key))
         except Exception as exc:  # the grader's fault (disk full…): this student only
             return Graded(folder.name, "failed", None, note=f"{type(exc).__name__}: {exc}")
         finally:
@@ -288,37 +335,36 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
 
     def line(g: Graded) -> str:
         score = float(g.results["score"]) if g.results else 0.0  # status says "not graded"
-        return t("grade.line", lang, done=len(graded), total=len(folders), student=g.student,
-                 score=score, max_score=total, status=t(f"grade.status.{g.status}", lang),
-                 seconds=g.seconds)
+        return t("grade.line", lang, done=progress.done + reused, total=total,
+                 student=g.student, score=score, max_score=points,
+                 status=t(f"grade.status.{g.status}", lang), seconds=g.seconds) + \
+            "  " + progress.text(lang)
 
     tty = sys.stdout.isatty()
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
         futures = [pool.submit(one, f) for f in folders]
         if tty:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             from grader.report import console
 
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=console(), transient=True) as bar:
-                task = bar.add_task(t("grade.grading", lang), total=len(folders))
+                          TextColumn("{task.fields[status]}"), console=console(),
+                          transient=True) as bar:
+                task = bar.add_task(t("grade.grading", lang), total=total, completed=reused,
+                                    status="")
                 for future in as_completed(futures):
                     g = future.result()
                     graded.append(g)
+                    progress.add(g)
                     bar.console.print(line(g))
-                    bar.advance(task)
+                    bar.update(task, advance=1, status=progress.text(lang))
         else:
             for future in as_completed(futures):
                 g = future.result()
                 graded.append(g)
+                progress.add(g)
                 print(line(g), flush=True)
     except BaseException:  # Ctrl-C: no new submission starts, the running ones are stopped
         pool.shutdown(wait=False, cancel_futures=True)
@@ -331,146 +377,24 @@ def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path,
     return graded
 
 
-def write_gradebook(path: Path, graded: list[Graded], exercises: list) -> None:
-    """One row per student: ``student``, one column per exercise (points earned), ``score``,
-    ``max_score``. A submission that was not graded has empty cells."""
-    max_score = sum(ex.points for ex in exercises)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", *(ex.qualname for ex in exercises), "score", "max_score"])
-        for g in graded:
-            if g.results is None:
-                writer.writerow([g.student, *([""] * len(exercises)), "", f"{max_score:g}"])
-                continue
-            scores = {test["name"]: float(test.get("score", 0)) for test in g.results["tests"]}
-            cells = [f"{scores[ex.qualname]:g}" if ex.qualname in scores else "0"
-                     for ex in exercises]
-            writer.writerow([g.student, *cells, f"{sum(map(float, cells)):g}",
-                             f"{max_score:g}"])
-    os.replace(tmp, path)
+class BatchProgress:
+    """Done / total, rate, time left and failures so far, for a long batch."""
 
+    def __init__(self, todo: int, reused: int, total: int) -> None:
+        self.todo, self.reused, self.total = todo, reused, total
+        self.done = 0
+        self.problems = 0
+        self.started = time.monotonic()
 
-def _diagnosis(output: str, lang: str) -> str | None:
-    from grader.messages import t
+    def add(self, g: Graded) -> None:
+        self.done += 1
+        self.problems += g.status != "graded"
 
-    prefix = t("mm.diagnosis", lang, text="").strip()
-    for raw in output.splitlines():
-        line = raw.strip()
-        if line.startswith(prefix):
-            return line[len(prefix):].strip() or None
-    return None
+    def text(self, lang: str) -> str:
+        from grader.messages import t
 
-
-def summarize(graded: list[Graded], exercises: list, lang: str) -> dict:
-    from grader.outcomes import OUTCOMES
-
-    rows = []
-    done = [g for g in graded if g.results is not None]
-    for ex in exercises:
-        counts: Counter[str] = Counter()
-        diagnoses: Counter[str] = Counter()
-        passed = seen = 0
-        for g in done:
-            test = next((x for x in g.results["tests"] if x.get("name") == ex.qualname), None)
-            if test is None:
-                continue
-            seen += 1
-            outcome = (test.get("extra_data") or {}).get("outcome", test.get("status"))
-            if outcome == "passed":
-                passed += 1
-                continue
-            counts[outcome] += 1
-            diagnosis = _diagnosis(str(test.get("output", "")), lang)
-            if diagnosis:
-                diagnoses[diagnosis] += 1
-        order = {o: i for i, o in enumerate(OUTCOMES)}
-        common = min(counts, key=lambda o: (-counts[o], order.get(o, 99), o), default=None)
-        diag = min(diagnoses, key=lambda d: (-diagnoses[d], d), default=None)
-        rows.append({
-            "name": ex.qualname, "points": ex.points, "passed": passed, "graded": seen,
-            "outcomes": dict(sorted(counts.items())),
-            "most_common_failure": {"outcome": common, "count": counts[common]} if common
-            else None,
-            "most_common_diagnosis": {"text": diag, "count": diagnoses[diag]} if diag else None,
-        })
-    scores = [float(g.results["score"]) for g in done]
-    return {
-        "students": len(graded),
-        "graded": len(done),
-        "max_score": sum(ex.points for ex in exercises),
-        "mean_score": round(sum(scores) / len(scores), 3) if scores else None,
-        "not_graded": [{"student": g.student, "status": g.status, "note": g.note}
-                       for g in graded if g.results is None],
-        "problems": [{"student": g.student, "status": g.status}
-                     for g in graded if g.results is not None and g.status != "graded"],
-        "exercises": rows,
-    }
-
-
-def _failure_text(row: dict, lang: str) -> tuple[str, str]:
-    from grader.messages import t
-
-    common = row["most_common_failure"]
-    failure = f"{t('outcome.' + common['outcome'], lang)} ({common['count']})" if common else "-"
-    diag = row["most_common_diagnosis"]
-    return failure, (f"{diag['text']} ({diag['count']})" if diag else "")
-
-
-def summary_markdown(summary: dict, lang: str) -> str:
-    from grader.messages import t
-
-    head = t("grade.table_head", lang).split("|")
-    lines = [f"# {t('grade.summary_title', lang)}", "",
-             t("grade.summary_line", lang, graded=summary["graded"],
-               students=summary["students"], mean=summary["mean_score"] or 0,
-               max_score=summary["max_score"]), "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in summary["exercises"]:
-        failure, diag = _failure_text(row, lang)
-        cells = [f"`{row['name']}`", f"{row['points']:g}", f"{row['passed']}/{row['graded']}",
-                 failure, diag.replace("|", "\\|")]
-        lines.append("| " + " | ".join(cells) + " |")
-    for item in summary["not_graded"] + summary["problems"]:
-        lines.append("")
-        lines.append(f"- {item['student']}: {t('grade.status.' + item['status'], lang)}")
-    return "\n".join(lines) + "\n"
-
-
-def print_summary(summary: dict, lang: str, out: Path) -> None:
-    """A table on a terminal; one plain line per exercise otherwise (logs, CI)."""
-    from grader.messages import t
-    from grader.report import console
-
-    con = console()
-    head = t("grade.table_head", lang).split("|")
-    rows = []
-    for row in summary["exercises"]:
-        failure, diag = _failure_text(row, lang)
-        rows.append([row["name"], f"{row['points']:g}", f"{row['passed']}/{row['graded']}",
-                     failure, diag])
-    if sys.stdout.isatty():
-        from rich.table import Table
-
-        table = Table(title=t("grade.summary_title", lang), title_justify="left")
-        for i, column in enumerate(head):
-            table.add_column(column, justify="right" if i in (1, 2) else "left",
-                             overflow="fold")
-        for cells in rows:
-            table.add_row(*cells)
-        con.print(table)
-    else:
-        con.print(t("grade.summary_title", lang))
-        width = max((len(cells[0]) for cells in rows), default=10)
-        for name, points, passed, failure, diag in rows:
-            line = f"  {name.ljust(width)}  {points:>3}  {passed:>7}  {failure}"
-            con.print(line + (f"  {head[4]}: {diag}" if diag else ""))
-    con.print(t("grade.summary_line", lang, graded=summary["graded"],
-                students=summary["students"], mean=summary["mean_score"] or 0,
-                max_score=summary["max_score"]))
-    for item in summary["not_graded"]:
-        con.print(f"{item['student']}: {t('grade.status.' + item['status'], lang)}. "
-                  f"{item['note']}".rstrip())
-    for item in summary["problems"]:
-        con.print(f"{item['student']}: {t('grade.status.' + item['status'], lang)}")
-    con.print(t("grade.written", lang, out=str(out)))
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.done / elapsed * 60
+        left = (self.todo - self.done) / (self.done / elapsed) if self.done else 0.0
+        return t("grade.progress", lang, rate=rate, eta=f"{int(left) // 60}:{int(left) % 60:02d}",
+                 problems=self.problems)

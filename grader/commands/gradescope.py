@@ -1,18 +1,21 @@
 """``grader gradescope --out autograder.zip [TARGET ...]``: a Gradescope autograder bundle.
 
-The zip holds what Gradescope expects at its root: ``setup.sh`` (installs a CPU build of torch
-and this package), ``run_autograder`` (grades ``/autograder/submission`` into
-``/autograder/results/results.json``, see ``grader.gradescope.autograde``), ``config.json``
-(targets, limits, language, and whether submissions are graded in the sandbox: the instructor's
-choice, made here, never a submission's) and ``convgrade/``: the grader package with its
-pyproject. Never the solutions, never the learner stubs. The zip is reproducible: same
-sources, same bytes.
+The zip holds what Gradescope expects at its root: ``setup.sh`` (checks for Python >= 3.10,
+installs a CPU build of torch pinned by ``constraints.txt``, the grading dependencies of
+``requirements.txt``, this package and bubblewrap), ``run_autograder`` (grades
+``/autograder/submission`` into ``/autograder/results/results.json``, see
+``grader.gradescope.autograde``), ``config.json`` (targets, limits, language, and whether
+submissions are graded in the sandbox: the instructor's choice, made here, never a
+submission's) and ``convgrade/``: the grader package with its pyproject and licence. Never the
+solutions (neither the project's nor those a wheel carries in ``grader/course/``), never the
+learner stubs. The zip is reproducible: same sources, same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -22,6 +25,10 @@ from grader.errors import EXIT_OK, UsageError
 from grader.project import default_lang
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# The torch release the project's CI grades with (.ci/run installs it; a test keeps them equal).
+TESTED_TORCH = "2.13.0"
+# Dependencies a Gradescope run never uses (file events for `grader watch`).
+NOT_FOR_GRADING = ("watchdog",)
 _EPOCH = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: a rebuilt bundle is byte-identical
 _README = ("# convgrade\n\nAuto-graded convolutional-network exercises (d2l lectures 19-23); "
            "this copy is part of a Gradescope autograder bundle.\n")
@@ -46,6 +53,9 @@ def register(subparsers: Any) -> None:
                    help="memory limit for the learner's process (default: %(default)s)")
     p.add_argument("--torch-index-url", default=TORCH_CPU_INDEX, metavar="URL",
                    help="where setup.sh installs torch from (default: the CPU wheels)")
+    p.add_argument("--torch-version", default=TESTED_TORCH, metavar="VERSION",
+                   help="the torch release setup.sh pins (default: %(default)s, the one "
+                        "convgrade is tested with)")
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false", default=True,
                    help="grade submissions without the sandbox (written into the bundle's "
                         "config.json; default: the sandbox, or a dedicated user where it "
@@ -68,8 +78,22 @@ def package_sources() -> tuple[Path, Path]:
     return package, project
 
 
+def grading_requirements(pyproject: Path) -> list[str]:
+    """The package's dependencies that grading needs: ``[project] dependencies`` of its
+    pyproject.toml (no extras: test, plot) without ``NOT_FOR_GRADING``."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    deps = tomllib.loads(pyproject.read_text("utf-8"))["project"]["dependencies"]
+    return [dep for dep in deps
+            if re.match(r"[A-Za-z0-9._-]+", dep).group(0).lower() not in NOT_FOR_GRADING]
+
+
 def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang: str,
-                 torch_index_url: str, sandbox: bool = True) -> dict[str, tuple[bytes, bool]]:
+                 torch_index_url: str, torch_version: str = TESTED_TORCH,
+                 sandbox: bool = True) -> dict[str, tuple[bytes, bool]]:
     """{path in the zip: (content, executable)}."""
     package, project = package_sources()
     templates = resources.files("grader.gradescope")
@@ -81,15 +105,22 @@ def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang:
                                     "memory_limit_mb": memory_limit_mb, "lang": lang,
                                     "sandbox": sandbox},
                                    indent=2).encode() + b"\n", False),
+        "constraints.txt": (f"torch=={torch_version}\n".encode(), False),
+        "requirements.txt": ("".join(f"{dep}\n" for dep in grading_requirements(
+            project / "pyproject.toml")).encode(), False),
         "convgrade/pyproject.toml": ((project / "pyproject.toml").read_bytes(), False),
     }
+    licence = project / "LICENSE"  # pyproject's license-files names it: the build needs it
+    if licence.is_file():
+        files["convgrade/LICENSE"] = (licence.read_bytes(), False)
     readme = project / "README.md"
     files["convgrade/README.md"] = (readme.read_bytes() if readme.is_file()
                                     else _README.encode(), False)
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package)
+        # course/: the stubs and solutions a wheel carries for `grader init`; never graded.
         if (path.is_dir() or "__pycache__" in rel.parts or path.suffix in (".pyc", ".pyo")
-                or any(part.startswith(".") for part in rel.parts)):
+                or rel.parts[0] == "course" or any(part.startswith(".") for part in rel.parts)):
             continue
         files[f"convgrade/grader/{rel.as_posix()}"] = (path.read_bytes(),
                                                        path.name in ("setup.sh",
@@ -125,8 +156,12 @@ def cmd_gradescope(args: Any) -> int:
     if out.suffix != ".zip":
         raise UsageError(f"--out {args.out}: Gradescope expects a .zip file",
                          f"--out {args.out}：Gradescope 需要 .zip 文件")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", args.torch_version):
+        raise UsageError(f"--torch-version {args.torch_version}: give a release such as "
+                         f"{TESTED_TORCH}",
+                         f"--torch-version {args.torch_version}：请给出版本号，例如 {TESTED_TORCH}")
     files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
-                         args.torch_index_url, sandbox=args.sandbox)
+                         args.torch_index_url, args.torch_version, sandbox=args.sandbox)
     write_zip(out, files)
     print(t("gradescope.written", lang, zip=str(out), count=len(exercises),
             points=sum(ex.points for ex in exercises),

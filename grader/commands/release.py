@@ -90,12 +90,14 @@ def _show(path: Path) -> str:
 
 def generate(root: Path, out: Path, lang: str) -> tuple[list[Stub], list[str], list[str]]:
     """(stubs to compare or write, notes, errors) for every catalog chapter whose solution file
-    exists in ``root/solutions``. Errors are solution files that cannot be released."""
+    exists in ``root/solutions`` (else in the installed solutions: a folder made by
+    ``grader init``). Errors are solution files that cannot be released."""
     from grader import catalog as catalog_mod
+    from grader.course_files import solutions_folder
     from grader.messages import t
     from grader.release import BEGIN, MarkerError, make_stub
 
-    solutions = root / "solutions"
+    solutions = solutions_folder(root) or root / "solutions"  # else the installed ones
     stubs: list[Stub] = []
     notes: list[str] = []
     errors: list[str] = []
@@ -149,8 +151,10 @@ def cmd_release(args: Any) -> int:
     if args.check and args.force:
         raise UsageError("--check writes nothing: it cannot be combined with --force",
                          "--check 不写入任何文件：不能与 --force 同时使用")
+    from grader.course_files import solutions_folder
+
     root = find_root()
-    if root is None or not (root / "solutions").is_dir():
+    if root is None or solutions_folder(root) is None:
         raise UsageError("no solutions/ folder here or in any parent folder: run "
                          "`grader release` inside the instructor's project",
                          "当前文件夹及其上级文件夹中都没有 solutions/：请在教师的项目中运行 "

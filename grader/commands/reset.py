@@ -36,12 +36,15 @@ def definition_span(source: str, name: str) -> tuple[int, int] | None:
 
 
 def pristine_source(root: Path, filename: str) -> str | None:
-    """The original stub file: ``make_stub`` of ``solutions/<filename>``, else the file as git
-    first recorded it under ``exercises/``, else None."""
+    """The original stub file: ``make_stub`` of ``solutions/<filename>`` (the project's, else
+    those installed with the grader), else the file as git first recorded it under
+    ``exercises/``, else None."""
+    from grader.course_files import solutions_folder
     from grader.release import make_stub
 
-    solution = root / "solutions" / filename
-    if solution.is_file():
+    solutions = solutions_folder(root)  # the project's, else the installed ones (grader init)
+    solution = solutions / filename if solutions is not None else None
+    if solution is not None and solution.is_file():
         return make_stub(solution.read_text("utf-8"), str(solution))
     try:
         added = subprocess.run(

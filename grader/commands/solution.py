@@ -80,7 +80,9 @@ def cmd_solution(args: Any) -> int:
     root = find_root()
     if root is None:
         raise UsageError(t("reset.no_project", lang))
-    path = root / "solutions" / catalog.chapter(ex.chapter).filename
+    from grader.course_files import solutions_folder
+
+    path = (solutions_folder(root) or root / "solutions") / catalog.chapter(ex.chapter).filename
     if not path.is_file():
         print(t("solution.none", lang, file=shown_path(path)), file=sys.stderr)
         return EXIT_FAILED

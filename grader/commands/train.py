@@ -72,7 +72,7 @@ def cmd_train(args: Any) -> int:
     if args.device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
                          f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
-    folder, _ = graded_folder(args)
+    folder, root = graded_folder(args)
     if not (folder / f"{MODULE}.py").is_file():
         raise UsageError(t("train.no_file", lang, file=f"{MODULE}.py", folder=str(folder)))
     data_dir = None
@@ -101,6 +101,7 @@ def cmd_train(args: Any) -> int:
               "test_size": args.test_size, "seed": args.seed}
     print(t("train.start", lang, folder=str(folder), data=args.data, epochs=args.epochs,
             lr=args.lr, batch_size=args.batch_size), flush=True)
+    warn_unchecked(root, folder, lang)
     reply = run_in_worker(folder, config, lang)
     if reply is None:
         return 130
@@ -126,6 +127,20 @@ def cmd_train(args: Any) -> int:
         print(t(result["error"], lang, **result.get("data", {})), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if report(result, plot, lang) else EXIT_FAILED
+
+
+def warn_unchecked(root: Path | None, folder: Path, lang: str) -> None:
+    """Say so when the learner's ``train`` did not pass its last check (or has none): the
+    curves of a wrong ``train`` teach the wrong thing."""
+    from grader import project
+
+    if root is None or folder != (root / "exercises").resolve():
+        return  # the solutions, or a folder grader check keeps no state for
+    outcome = project.load_state(root).get("chapter23.train")
+    if outcome != "passed":
+        key = "train.unchecked" if outcome is None else "train.check_failed"
+        print(t(key, lang, outcome=t(f"outcome.{outcome}", lang) if outcome else ""),
+              file=sys.stderr, flush=True)
 
 
 def run_in_worker(folder: Path, config: dict, lang: str) -> dict | None:

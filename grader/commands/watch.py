@@ -176,9 +176,8 @@ def cmd_watch(args: Any) -> int:
     service = Service()
     service.start()  # imports while the first run is prepared
 
-    def regrade(run_number: int) -> int:
-        target = current_target()
-        if not args.no_clear:
+    def grade_once(run_number: int, target: str, clear: bool) -> int:
+        if clear and not args.no_clear:
             con.clear()
         con.print(Text(t("watch.header", lang, target=target, run=run_number,
                          time=time.strftime("%H:%M:%S")), style="bold cyan"))
@@ -188,6 +187,7 @@ def cmd_watch(args: Any) -> int:
             memory_limit_mb=memory,
             database_key=str(folder) if root is not None and not solutions else None)
         status = 1
+        started = time.monotonic()
         try:
             with report.progress(t("report.grading", lang, folder=folder)):
                 run = service.submit(plan, RUN_TIMEOUT)
@@ -197,20 +197,31 @@ def cmd_watch(args: Any) -> int:
         if run is not None:
             if learner_mode:
                 project.save_state(root, run, folder)
-            report.print_run(run, lang)
+            report.print_run(run, lang, seconds=time.monotonic() - started)
             status = 0 if run.passed else 1
         elif status == 1:
             status = -1
             con.print(Text(t("watch.run_timeout", lang, seconds=RUN_TIMEOUT), style="red"))
         if status not in (0, 1):
             con.print(Text(t("watch.check_failed", lang, status=status), style="red"))
-        elif follow and status == 0:
+        return status
+
+    def regrade(run_number: int) -> int:
+        """Grade the target; when following the course, a pass moves on to the next exercise
+        at once (no save needed to see where it stands)."""
+        target = current_target()
+        status = grade_once(run_number, target, clear=True)
+        while follow and status == 0:
             upcoming = project.next_exercise(catalog, project.load_state(root))
             if upcoming is None:
                 con.print(Text(t("list.done", lang), style="bold green"))
-            elif upcoming.qualname != target:
-                con.print(Text(t("watch.next", lang, done=target, name=upcoming.qualname),
-                               style="bold"))
+                break
+            if upcoming.qualname == target:
+                break
+            con.print(Text(t("watch.next", lang, done=target, name=upcoming.qualname),
+                           style="bold"))
+            target = upcoming.qualname
+            status = grade_once(run_number, target, clear=False)
         con.print(Text(t("watch.waiting", lang, folder=shown_path(folder) + os.sep), style="dim"))
         sys.stdout.flush()
         return status
