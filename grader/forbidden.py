@@ -111,7 +111,7 @@ class Dispatch:
                  libraries: list[Any]) -> None:
         self.libraries = libraries  # the registrations last as long as these objects
         self.arm = arm  # arm(learner_files): start a guarded call
-        self.disarm = disarm  # disarm() -> (hit or None, {product: count})
+        self.disarm = disarm  # disarm() -> (hit or None, {(thread id, product): count})
         self.intact = intact  # intact() -> bool: the kernels still fire, nothing replaced
         self.covered = covered  # {operator overload: [dispatch keys with our kernel]}
 
@@ -154,8 +154,9 @@ def install() -> Dispatch:
                 if cell["canary"] is not None:
                     cell["canary"].add(op)
                 else:
+                    key = (threading.get_ident(), short)
                     with lock:
-                        cell["products"][short] = cell["products"].get(short, 0) + 1
+                        cell["products"][key] = cell["products"].get(key, 0) + 1
             return kernel.call_boxed(keyset, *args, **kwargs)
         return run
 
@@ -202,7 +203,7 @@ def install() -> Dispatch:
         with lock:
             cell.update(armed=True, hit=None, products={}, files=learner_files, canary=None)
 
-    def disarm() -> tuple[dict | None, dict[str, int]]:
+    def disarm() -> tuple[dict | None, dict[tuple[int, str], int]]:
         with lock:
             hit, products = cell["hit"], dict(cell["products"])
             cell.update(armed=False, hit=None, products={}, files=None, canary=None)
@@ -266,8 +267,9 @@ def _wrap_numpy(cell: dict, lock: Any) -> None:
         def wrapper(*args: Any, _original: Any = original, _name: str = f"numpy.{name}",
                     **kwargs: Any) -> Any:
             if cell["armed"] and cell["canary"] is None:
+                key = (threading.get_ident(), _name)
                 with lock:
-                    cell["products"][_name] = cell["products"].get(_name, 0) + 1
+                    cell["products"][key] = cell["products"].get(key, 0) + 1
             return _original(*args, **kwargs)
 
         wrapper.__name__ = name
@@ -277,10 +279,35 @@ def _wrap_numpy(cell: dict, lock: Any) -> None:
 
 # -- the calling thread's view: names as the learner wrote them ---------------------------------
 
+# Matrix products as the learner writes them (``@`` is Tensor.__matmul__).
+PRODUCTS = frozenset({"matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "einsum", "tensordot",
+                      "linear", "addmm", "baddbmm", "mv", "inner", "dot"})
+
+
 def _kind(func: Any) -> Any:
-    """FORBIDDEN when ``func`` is a ready-made convolution or pooling operator, else None."""
+    """FORBIDDEN for a ready-made convolution or pooling operator, a product's name for a
+    matrix product, else None."""
     name = getattr(func, "__name__", "") or ""
-    return FORBIDDEN if FORBIDDEN.search(name.lower()) else None
+    if FORBIDDEN.search(name.lower()):
+        return FORBIDDEN
+    return name if name in PRODUCTS else None
+
+
+def merge_products(calling: dict[str, int], dispatched: dict[tuple[int, str], int],
+                   thread: int) -> dict[str, int]:
+    """The matrix products one call made: in the calling thread, as the learner wrote them
+    (``calling``, from the mode) or as the dispatcher saw them, whichever saw more (TorchScript
+    is seen by the dispatcher only; a tiny ``einsum`` may compute without any ``mm``); in every
+    other thread, as the dispatcher saw them."""
+    here: dict[str, int] = {}
+    others: dict[str, int] = {}
+    for (tid, name), count in dispatched.items():
+        into = here if tid == thread else others
+        into[name] = into.get(name, 0) + count
+    merged = dict(calling) if sum(calling.values()) >= sum(here.values()) else here
+    for name, count in others.items():
+        merged[name] = merged.get(name, 0) + count
+    return merged
 
 
 _KINDS: dict = {}
@@ -293,6 +320,7 @@ class FromScratchGuard(TorchFunctionMode):
         super().__init__()
         self.learner_files = learner_files
         self.hit: dict | None = None
+        self.products: dict[str, int] = {}  # matrix products called, by name (this thread)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         try:
@@ -303,7 +331,9 @@ class FromScratchGuard(TorchFunctionMode):
                 _KINDS[func] = kind
             except TypeError:
                 pass
-        if kind is FORBIDDEN:
+        if kind is not None and kind is not FORBIDDEN:
+            self.products[kind] = self.products.get(kind, 0) + 1
+        elif kind is FORBIDDEN:
             if self.hit is None:
                 self.hit = {"call": operator_name(func),
                             "where": learner_line(self.learner_files, 2)}

@@ -15,6 +15,7 @@ import importlib
 import os
 import pickle
 import sys
+import threading
 import traceback
 import types
 from typing import Any
@@ -217,7 +218,10 @@ class _Worker:
             return {"status": "forbidden", **self.forbidden_hit}
         reply = {"status": "ok", "value": wire.encode(result)}
         if guard is not None:
-            reply["products"] = dict(scratch.get("products") or {})
+            from grader.forbidden import merge_products
+
+            reply["products"] = merge_products(guard.products, scratch.get("products") or {},
+                                               threading.get_ident())
         if op == "new":
             self.handles[len(self.handles) + 1] = result
             reply["handle"] = (len(self.handles), type(result).__name__)
