@@ -406,6 +406,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "下一步：{cd}grader check chapter19   （然后打开 exercises/chapter19_conv.py）"),
     "init.failed": ("The course folder {dir} is incomplete: {failed} file(s) could not be written.",
                     "课程文件夹 {dir} 不完整：有 {failed} 个文件无法写入。"),
+    "gradescope.no_sandbox": ("this submission was not graded: the autograder is configured to "
+                              "grade in a sandbox, and none can be had on this machine ({why}). "
+                              "This is not your fault: please tell your instructor (rebuild the "
+                              "bundle with `grader gradescope --no-sandbox` to grade without "
+                              "one).",
+                              "本次提交未评分：自动评分器被配置为在沙箱中评分，但这台机器上无法"
+                              "建立沙箱（{why}）。这不是你的问题：请告知老师（用 `grader "
+                              "gradescope --no-sandbox` 重新生成评分包即可不用沙箱评分）。"),
+    "isolation.none": ("no sandbox can be had here ({why}): install bubblewrap (Debian/Ubuntu: "
+                       "apt-get install bubblewrap), run the grader as root for the dedicated-"
+                       "user fallback, or pass --no-sandbox to grade without one",
+                       "这里无法建立沙箱（{why}）：请安装 bubblewrap（Debian/Ubuntu："
+                       "apt-get install bubblewrap），或以 root 运行评分器以使用专用用户，"
+                       "或加 --no-sandbox 不用沙箱评分"),
+    "forbidden.tampered": ("the from-scratch guard (the grader's own code in your process) was "
+                           "switched off or changed",
+                           "“从零实现”检查（评分器在你的进程中的代码）被关闭或修改了"),
     # -- notebooks (helper D adds here) --
     "nb.howto": ("**How this notebook works.** Run the setup cell first. Then, for each exercise, "
                  "replace `raise NotImplementedError` in its code cell with your code, run the "

@@ -39,9 +39,9 @@ from grader.project import default_lang
 DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
 DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
 SEED = 0
-# The contract's default for `grade` is the sandbox; until the launcher can start one, the
-# strongest level available here is `process` (see grader.launcher.available).
-SANDBOX_DEFAULT = False
+# The contract's default for `grade` (and the Gradescope bundle): the sandbox, or where it
+# cannot be had the dedicated user; neither is a usage error unless --no-sandbox is given.
+SANDBOX_DEFAULT = True
 
 
 def register(subparsers: Any) -> None:

@@ -2,12 +2,14 @@
 
 The zip holds what Gradescope expects at its root: ``setup.sh`` (checks for Python >= 3.10,
 installs a CPU build of torch pinned by ``constraints.txt``, the grading dependencies of
-``requirements.txt`` and this package), ``run_autograder`` (grades ``/autograder/submission``
-into ``/autograder/results/results.json``, see ``grader.gradescope.autograde``), ``config.json``
-(targets, limits, language) and ``convgrade/``: the grader package with its pyproject and
-licence, from a source checkout or from an installed wheel (then with a pyproject made from its
-metadata). Never the solutions (neither the project's nor those a wheel carries in
-``grader/course/``), never the learner stubs. The zip is reproducible: same sources, same bytes.
+``requirements.txt``, this package and bubblewrap), ``run_autograder`` (grades
+``/autograder/submission`` into ``/autograder/results/results.json``, see
+``grader.gradescope.autograde``), ``config.json`` (targets, limits, language, and whether
+submissions are graded in the sandbox: the instructor's choice, made here, never a
+submission's) and ``convgrade/``: the grader package with its pyproject and licence, from a
+source checkout or from an installed wheel (then with a pyproject made from its metadata).
+Never the solutions (neither the project's nor those a wheel carries in ``grader/course/``),
+never the learner stubs. The zip is reproducible: same sources, same bytes.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--torch-version", default=TESTED_TORCH, metavar="VERSION",
                    help="the torch release setup.sh pins (default: %(default)s, the one "
                         "convgrade is tested with)")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false", default=True,
+                   help="grade submissions without the sandbox (written into the bundle's "
+                        "config.json; default: the sandbox, or a dedicated user where it "
+                        "cannot be had, else no grading)")
     p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_gradescope)
 
@@ -144,8 +150,8 @@ def grading_requirements(pyproject: str) -> list[str]:
 
 
 def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang: str,
-                 torch_index_url: str,
-                 torch_version: str = TESTED_TORCH) -> dict[str, tuple[bytes, bool]]:
+                 torch_index_url: str, torch_version: str = TESTED_TORCH,
+                 sandbox: bool = True) -> dict[str, tuple[bytes, bool]]:
     """{path in the zip: (content, executable)}."""
     source = package_sources()
     package = source.package
@@ -155,7 +161,8 @@ def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang:
                      .replace("@TORCH_INDEX_URL@", torch_index_url).encode(), True),
         "run_autograder": (templates.joinpath("run_autograder").read_bytes(), True),
         "config.json": (json.dumps({"targets": targets, "timeout": timeout,
-                                    "memory_limit_mb": memory_limit_mb, "lang": lang},
+                                    "memory_limit_mb": memory_limit_mb, "lang": lang,
+                                    "sandbox": sandbox},
                                    indent=2).encode() + b"\n", False),
         "constraints.txt": (f"torch=={torch_version}\n".encode(), False),
         "requirements.txt": ("".join(f"{dep}\n" for dep in grading_requirements(
@@ -211,7 +218,7 @@ def cmd_gradescope(args: Any) -> int:
                          f"{TESTED_TORCH}",
                          f"--torch-version {args.torch_version}：请给出版本号，例如 {TESTED_TORCH}")
     files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
-                         args.torch_index_url, args.torch_version)
+                         args.torch_index_url, args.torch_version, sandbox=args.sandbox)
     write_zip(out, files)
     print(t("gradescope.written", lang, zip=str(out), count=len(exercises),
             points=sum(ex.points for ex in exercises),

@@ -46,16 +46,31 @@ def main(argv: list[str] | None = None) -> int:
 def grade(root: Path, config: dict, results: Path) -> int:
     from grader import catalog as catalog_mod
     from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
+    from grader.launcher import IsolationUnavailable, choose_isolation
+    from grader.messages import t
 
     targets = list(config.get("targets") or [])
     exercises = catalog_mod.load().resolve(targets)
+    lang = str(config.get("lang", "en"))
+    try:  # the bundle's choice (`grader gradescope [--no-sandbox]`), made when it was built
+        isolation = choose_isolation("auto", None if config.get("sandbox", True) else False,
+                                     sandbox_default=True)
+    except IsolationUnavailable as exc:
+        from grader import report
+        from grader.results import synthesized
+
+        run = synthesized("submission", exercises, "error", "gradescope.no_sandbox",
+                          {"why": str(exc)})
+        report.write_json(results / "results.json", report.results_json(run, lang))
+        print(t("gradescope.no_sandbox", lang, why=str(exc)), file=sys.stderr)
+        return 1
     submission = root / "submission"
     submission.mkdir(parents=True, exist_ok=True)
     grade_submission(
         submission, exercises, results, student="submission",
         timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
         memory_limit_mb=int(config.get("memory_limit_mb", DEFAULT_MEMORY_MB)),
-        device="cpu", lang=str(config.get("lang", "en")))
+        device="cpu", lang=lang, isolation=isolation)
     log = results / "grader.log"
     if log.is_file():  # the terminal report, for Gradescope's autograder output pane
         sys.stdout.write(log.read_text("utf-8", "replace"))
