@@ -13,8 +13,10 @@ Every reply carries its request's id, and the caller takes only the reply with t
 for: a late reply, or one forged by someone else, is never taken for another job's.
 
 Limits are the caller's: a job that runs past its timeout gets the whole process tree killed
-(``Service.submit`` returns None) and the next job starts a fresh process. SIGTERM ends the
-current job as Ctrl-C would (its worker is closed), then the process.
+(``Service.submit`` returns None) and the next job starts a fresh process. A graceful stop
+(``launcher.graceful_stop``: SIGTERM, or CTRL_BREAK_EVENT on Windows) ends the current job as
+Ctrl-C would (its worker is closed), then the process. The reads are a thread's, never
+``select`` on a pipe, so this works the same on every system.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import signal
 import struct
 import subprocess
 import sys
@@ -80,10 +81,10 @@ class Service:
     def start(self) -> None:
         """Start the process now (it imports while the caller prepares the first job)."""
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
+        self.proc = launcher.start_process(
             [sys.executable, "-c", _BOOT.format(root=launcher.GRADER_ROOT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=self.env,
-            cwd=self.cwd, start_new_session=True)
+            cwd=self.cwd)
         self.replies = queue.Queue()
         threading.Thread(target=self._read, args=(self.proc, self.replies), daemon=True,
                          name="grader-service-reader").start()
@@ -140,7 +141,7 @@ class Service:
             code = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             launcher.kill_tree(proc)
-            code = -signal.SIGKILL
+            code = proc.poll()
         raise ServiceDied(code, self._stderr_tail())
 
     def _stderr_tail(self) -> str:
@@ -151,17 +152,17 @@ class Service:
             return ""
 
     def kill(self, grace: float = 2.0) -> None:
-        """Stop now, whatever it is doing (Ctrl-C): SIGTERM first, which ends the job as Ctrl-C
-        would (its worker is closed), then, after ``grace`` seconds, SIGKILL for everything it
-        started."""
+        """Stop now, whatever it is doing (Ctrl-C): a graceful stop first, which ends the job as
+        Ctrl-C would (its worker is closed), then, after ``grace`` seconds, a kill for everything
+        it started."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
         children = launcher.descendants(proc.pid)
+        launcher.graceful_stop(proc)
         try:
-            proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=grace)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             pass
         launcher.kill_tree(proc, children)
 
@@ -200,7 +201,7 @@ def main() -> None:
         stopping.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_term)
+    launcher.on_graceful_stop(on_term)
     try:
         while not stopping:
             raw = _read_frame(requests)
@@ -217,6 +218,6 @@ def main() -> None:
             if stopping:
                 break
             _write_frame(replies, wire.dumps(reply))
-    except KeyboardInterrupt:  # SIGTERM between jobs
+    except KeyboardInterrupt:  # a graceful stop between jobs
         pass
     os._exit(0)

@@ -253,13 +253,44 @@ class _Missing(Exception):
         self.attribute = attribute
 
 
+def _connect(argv: list[str]) -> Any:
+    """The connection to the verdict process (``grader.launcher`` chose it): ``FD`` (a socket,
+    from the fork server), or ``pipes RLIMIT_MB`` (the portable path: frames on stdin and
+    stdout; the learner's output then goes to stderr, which the verdict process drains)."""
+    if argv[0] != "pipes":
+        from multiprocessing.connection import Connection
+
+        return Connection(int(argv[0]))
+    from grader.pipe_connection import FramedPipe
+
+    read_fd, write_fd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)  # print() and C libraries write to fd 1: to the output pipe, off the protocol
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if hasattr(os, "O_BINARY"):  # Windows: no newline translation on the protocol
+        import msvcrt
+
+        for fd in (read_fd, write_fd):
+            msvcrt.setmode(fd, os.O_BINARY)
+    limit_mb = int(argv[1]) if len(argv) > 1 else 0
+    if limit_mb:  # only where the launcher found RLIMIT_DATA enforced
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (limit_mb << 20, limit_mb << 20))
+    return FramedPipe(read_fd, write_fd)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Serve on the connection whose file descriptor is ``argv[0]``. The first message is the
+    """Serve on the connection ``argv`` names (``_connect``). The first message is the
     worker's setup (``protocol.Setup``), from the verdict process."""
     argv = sys.argv[1:] if argv is None else argv
-    from multiprocessing.connection import Connection
-
-    conn = Connection(int(argv[0]))
+    conn = _connect(argv)
+    for stream in (sys.stdout, sys.stderr):  # the verdict process reads the output as UTF-8
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     setup = pickle.loads(conn.recv_bytes())  # from the verdict process, which we trust
     folder, sources = setup["folder"], setup.get("sources")
     forbidden_dirs = list(setup.get("forbidden") or ())

@@ -28,10 +28,14 @@ class WorkerTimeout(Exception):
 
 
 class WorkerDied(Exception):
-    def __init__(self, returncode: int | None, output: str) -> None:
+    """The worker died; ``out_of_memory``: killed by the grader for passing its memory limit
+    (where the limit is watched, not enforced by the system: ``launcher.MemoryWatch``)."""
+
+    def __init__(self, returncode: int | None, output: str, out_of_memory: bool = False) -> None:
         super().__init__(returncode)
         self.returncode = returncode
         self.output = output
+        self.out_of_memory = out_of_memory
 
 
 class Output:
@@ -79,7 +83,8 @@ class Worker:
                  server: Any = "shared") -> None:
         self.folder = str(Path(folder).resolve())
         # The fork server workers come from: "shared" (this process's, started on first
-        # use), a given ForkServer, or None (a fresh interpreter every time).
+        # use, where the launcher finds a fast path), a given ForkServer, or None (the
+        # portable path: a fresh interpreter every time).
         self.server = launcher.fork_server() if server == "shared" else server
         self.sources = sources
         self.memory_limit_mb = memory_limit_mb
@@ -114,7 +119,8 @@ class Worker:
     def start_soon(self) -> None:
         """Start the worker from a background thread: the fork happens as soon as the fork
         server is ready, while this process is still importing, and so does the fork server's
-        ``preload``. The first request waits for the fork."""
+        ``preload``; on the portable path the worker's interpreter imports torch meanwhile.
+        The first request waits for the start."""
         if self.started:
             return
 
@@ -235,14 +241,17 @@ class Worker:
     def _died(self) -> None:
         proc = self.proc
         code = None
+        out_of_memory = self.process is not None and self.process.out_of_memory
         if proc is not None:
             try:
                 code = proc.wait(timeout=5)
             except Exception:  # noqa: BLE001  (TimeoutExpired: it hangs on; kill it)
                 self.kill()
+        if self.process is not None and self.process.watch is not None:
+            self.process.watch.stop()
         self._close()
         time.sleep(0.05)  # let the drain thread take the last output
-        raise WorkerDied(code, self.output.since(0))
+        raise WorkerDied(code, self.output.since(0), out_of_memory)
 
     def kill(self) -> None:
         if self._starting is not None:
