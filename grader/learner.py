@@ -119,10 +119,11 @@ class Learner:
                     output=self.worker.output.since(mark)) from None
             except WorkerDied as died:
                 if died.out_of_memory:  # killed by the grader's watch over its resident size
-                    raise outcomes.LearnerRaised(
+                    verdict = outcomes.LearnerRaised(
                         "memory", call=call, limit=self.worker.memory_limit_mb,
-                        message="its process was stopped", inputs=self._inputs(args, kwargs),
-                    ) from None
+                        message="its process was stopped", inputs=self._inputs(args, kwargs))
+                    verdict.fatal = True  # each further call would cost a worker's start
+                    raise verdict from None
                 en, zh = describe_exit(died.returncode)
                 raise outcomes.LearnerCrashed(
                     "crashed", call=call, how_en=en, how_zh=zh,

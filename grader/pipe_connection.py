@@ -1,7 +1,7 @@
 """The portable transport between the verdict process and a learner worker: length-prefixed
 frames over the worker's stdin and stdout pipes, which every system has.
 
-``multiprocessing.connection.Connection`` needs a socket on Windows and ``pass_fds`` elsewhere;
+``multiprocessing.connection.Connection`` needs a socket on Windows and a descriptor handed down elsewhere;
 anonymous pipes need neither. The verdict side (``PipeConnection``) reads frames from a thread,
 so ``poll(timeout)`` is a queue wait and never ``select`` on a pipe (which Windows lacks). The
 worker side (``FramedPipe``) blocks on ``os.read`` of its own pipe. Both offer the part of
