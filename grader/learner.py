@@ -158,6 +158,9 @@ class Learner:
             if status == "missing":
                 failure = outcomes.ImportFailed("missing_file", file=str(reply.get("what")),
                                                 folder=self.worker.folder)
+            elif status == "not_utf8":
+                failure = outcomes.ImportFailed("not_utf8", file=str(reply.get("file")),
+                                                line=reply.get("line"))
             elif status == "forbidden":
                 failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
                                              where=str(reply.get("where")))

@@ -48,6 +48,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "`if __name__ == \"__main__\":` 之下。"),
     "import_crashed": ("the process importing {module}.py died: {how}.{output}",
                        "导入 {module}.py 的进程崩溃了：{how}。{output}"),
+    "not_utf8": ("{file} is not saved as UTF-8 (line {line} has bytes UTF-8 cannot read: GBK or "
+                 "another ANSI code page?). Save the file as UTF-8 — VS Code: click the encoding "
+                 "in the status bar, \"Save with Encoding\", UTF-8; Notepad: Save As, Encoding "
+                 "UTF-8 — and check again.",
+                 "{file} 没有以 UTF-8 编码保存（第 {line} 行含有 UTF-8 无法读取的字节：可能是 GBK "
+                 "或其他 ANSI 编码）。请把文件另存为 UTF-8 —— VS Code：点击状态栏中的编码，选择"
+                 "“通过编码保存”，再选 UTF-8；记事本：“另存为”，编码选 UTF-8 —— 然后重新检查。"),
     "import_failed": ("{module}.py could not be imported: {type}: {message}\n{traceback}",
                       "无法导入 {module}.py：{type}：{message}\n{traceback}"),
     "missing_file": ("{file} was not found in {folder}.", "在 {folder} 中找不到 {file}。"),

@@ -18,7 +18,8 @@ Replies: ``ready`` (``pid``, ``cuda``); ``ok`` (``value``, and ``products``, ``h
 ``args_after`` where asked); ``event`` (progress of a long request; more replies follow);
 ``not_implemented`` (``function``, ``file``: which stub raised); ``raised`` (``type``, ``message``,
 ``bases``, ``traceback``: the learner's frames only); ``import_failed`` (as ``raised``);
-``missing`` (``what``, ``attribute``); ``forbidden`` (``call``, ``where``).
+``missing`` (``what``, ``attribute``); ``not_utf8`` (``file``, ``line``: a learner file in
+another encoding); ``forbidden`` (``call``, ``where``).
 """
 
 from __future__ import annotations

@@ -127,7 +127,11 @@ class _Worker:
             path = os.path.join(self.folder, f"{name}.py")
             if not os.path.isfile(path):
                 raise _Missing(f"{name}.py")
-            module = importlib.import_module(name)
+            try:
+                module = importlib.import_module(name)
+            except SyntaxError as exc:
+                _raise_if_not_utf8(exc)
+                raise
             if not self.is_learner_file(getattr(module, "__file__", "") or ""):
                 raise _Missing(f"{name}.py")
         self.modules[name] = module
@@ -156,6 +160,8 @@ class _Worker:
                 self.load(msg["module"])
             except _Missing as exc:
                 return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
+            except _NotUTF8 as exc:
+                return {"status": "not_utf8", "file": exc.file, "line": exc.line}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
                 if self.forbidden_hit is not None:
                     return {"status": "forbidden", **self.forbidden_hit}
@@ -246,6 +252,22 @@ class _Worker:
             return fn(*args, **kwargs)
 
 
+class _NotUTF8(Exception):
+    """A learner file that is not UTF-8 (a Windows editor's GBK or ANSI): one clear message
+    instead of the decoder's. A UTF-8 BOM and CRLF line endings import as they are."""
+
+    def __init__(self, file: str, line: int) -> None:
+        super().__init__(file)
+        self.file = file
+        self.line = line
+
+
+def _raise_if_not_utf8(exc: SyntaxError) -> None:
+    text = str(exc.msg or "")
+    if "codec can't decode" in text or text.startswith("Non-UTF-8 code"):
+        raise _NotUTF8(os.path.basename(exc.filename or "?"), int(exc.lineno or 0)) from None
+
+
 class _Missing(Exception):
     def __init__(self, what: str, attribute: bool = False) -> None:
         super().__init__(what)
@@ -289,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     for stream in (sys.stdout, sys.stderr):  # the verdict process reads the output as UTF-8
         try:
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")
-        except (AttributeError, ValueError):
+        except (AttributeError, ValueError, OSError):  # a fork's stream: Linux's UTF-8 stays
             pass
     setup = pickle.loads(conn.recv_bytes())  # from the verdict process, which we trust
     folder, sources = setup["folder"], setup.get("sources")

@@ -326,3 +326,26 @@ def test_solutions_stubs_and_hostile_cases_on_the_portable_path(sim_python, tmp_
     assert out["chapter22.pool2d"][0] == "forbidden"
     assert out["chapter23.lenet"][0] == "error"
     assert "ValueError: bad setup" in out["chapter23.lenet"][1]
+
+
+# -- learner files as Windows editors save them ------------------------------------------------
+
+def test_bom_crlf_files_grade_and_gbk_gets_one_clear_message(tmp_path):
+    from tests.support import grade
+
+    source = (SOLUTIONS / "chapter19_conv.py").read_text("utf-8")
+    bom = tmp_path / "bom"
+    bom.mkdir()
+    (bom / "chapter19_conv.py").write_bytes(
+        b"\xef\xbb\xbf" + ("# 中文注释\n" + source).replace("\n", "\r\n").encode("utf-8"))
+    out = grade(bom, ["chapter19.corr2d"])
+    assert out["chapter19.corr2d"][0] == "passed", out["chapter19.corr2d"]
+    gbk = tmp_path / "gbk"
+    gbk.mkdir()
+    (gbk / "chapter19_conv.py").write_bytes(('"""卷积练习"""\n' + source).encode("gbk"))
+    out = grade(gbk, ["chapter19.corr2d", "chapter19.corr1d"])
+    for name in ("chapter19.corr2d", "chapter19.corr1d"):
+        outcome, text = out[name]
+        assert outcome == "error", text
+        assert "chapter19_conv.py is not saved as UTF-8" in text and "line 1" in text, text
+        assert "codec" not in text and "Traceback" not in text, text
