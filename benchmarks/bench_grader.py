@@ -6,6 +6,8 @@ Measures, in one run, the median wall time of several repeats after a warm-up:
 - the floor: ``python -c "import torch, pytest, hypothesis"``;
 - ``grader check chapterNN --solutions`` for every chapter whose solution file exists;
 - ``grader check all --solutions``; ``grader --help``; ``grader list``;
+- on Linux, ``grader check chapter19 --solutions`` on the portable worker path (the one Windows
+  and macOS take), in an interpreter that simulates Windows (``tests/simplat.py``, SIMPLAT=win);
 - with ``--batch``: ``grader grade`` on 20 copies of the solutions with ``--jobs 2``.
 Prints seconds and the ratio to the floor (the batch also as a ratio to ``check all``).
 
@@ -70,6 +72,13 @@ def main() -> None:
                  for ch in chapters]
     commands += [(all_name, GRADER + ["check", "all", "--solutions"]),
                  ("grader --help", GRADER + ["--help"]), ("grader list", GRADER + ["list"])]
+    if sys.platform.startswith("linux"):
+        from tests import simplat
+
+        sim = simplat.make_interpreter(Path(tempfile.mkdtemp(prefix="bench-simplat-")))
+        commands.append(("grader check chapter19 --solutions (portable)",
+                         ["env", "SIMPLAT=win", str(sim), "-m", "grader", "check", "chapter19",
+                          "--solutions"]))
     # Byte-compile the grader as a learner's first run would (here PYTHONDONTWRITEBYTECODE may
     # be set, and then every run would compile the grader's modules from source).
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "grader")], check=True,
@@ -82,7 +91,8 @@ def main() -> None:
             shutil.copytree(ROOT / "solutions", tmp / "class" / f"student{i:02d}")
         grade = GRADER + ["grade", str(tmp / "class"), "--out", str(tmp / "out"), "--jobs", "2"]
         # `check all` again right before and after each batch: the ratio compares like with like
-        batch_rows = round_robin([(all_name, commands[-3][1]), ("batch", grade)],
+        all_cmd = dict(commands)[all_name]
+        batch_rows = round_robin([(all_name, all_cmd), ("batch", grade)],
                                  max(1, args.repeats // 3))
         batch = (batch_rows["batch"], batch_rows[all_name])
         shutil.rmtree(tmp, ignore_errors=True)
