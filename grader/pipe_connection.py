@@ -66,7 +66,10 @@ class PipeConnection:
     def send_bytes(self, data: bytes) -> None:
         if self.closed:
             raise OSError("connection closed")
-        self._writer.write(HEADER.pack(len(data)) + data)
+        view = memoryview(HEADER.pack(len(data)) + data)
+        while view:  # an unbuffered pipe may take part of a large write
+            written = self._writer.write(view)
+            view = view[written if written is not None else len(view):]
         self._writer.flush()
 
     def poll(self, timeout: float | None = 0.0) -> bool:
