@@ -189,11 +189,19 @@ def main() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # stray writes to fd 1 (a C library's) stay off the protocol
     launcher.warm_up()  # the fork server imports torch while this process does too
+    # The first job is read, and its worker started, while this process imports: on the
+    # portable path (no fork server) that worker's own torch import runs alongside this one.
+    first: dict[str, Any] = {}
+    reader = threading.Thread(target=_read_first, args=(requests, first), daemon=True,
+                              name="grader-first-job")
+    reader.start()
     import hypothesis  # noqa: F401  (once, before the first job)
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
     from grader import service
+
+    reader.join()
 
     stopping: list[int] = []
 
@@ -204,13 +212,13 @@ def main() -> None:
     launcher.on_graceful_stop(on_term)
     try:
         while not stopping:
-            raw = _read_frame(requests)
+            raw = first.pop("raw") if "raw" in first else _read_frame(requests)
             if raw is None:
                 break
             job = pickle.loads(raw)  # from the caller, which we trust
             try:
                 plan = Plan.from_dict(job["plan"])
-                worker = service.worker_for(plan)
+                worker = first.pop("worker", None) or service.worker_for(plan)
                 worker.start_soon()
                 reply = {"id": job["id"], "result": service.run(plan, worker).to_dict()}
             except Exception as exc:  # noqa: BLE001  (the caller reports it; the next job goes on)
@@ -221,3 +229,19 @@ def main() -> None:
     except KeyboardInterrupt:  # a graceful stop between jobs
         pass
     os._exit(0)
+
+
+def _read_first(requests: Any, first: dict[str, Any]) -> None:
+    """Read the first job's frame into ``first["raw"]`` and start its worker
+    (``first["worker"]``); what fails here is met again, and reported, by the main loop."""
+    raw = first["raw"] = _read_frame(requests)
+    if raw is None:
+        return
+    try:
+        from grader import service
+
+        worker = service.worker_for(Plan.from_dict(pickle.loads(raw)["plan"]))
+        worker.start_soon()
+        first["worker"] = worker
+    except Exception:  # noqa: BLE001
+        pass
