@@ -1,11 +1,12 @@
 """The portable transport between the verdict process and a learner worker: length-prefixed
 frames over the worker's stdin and stdout pipes, which every system has.
 
-``multiprocessing.connection.Connection`` needs a socket on Windows and a descriptor handed down elsewhere;
-anonymous pipes need neither. The verdict side (``PipeConnection``) reads frames from a thread,
-so ``poll(timeout)`` is a queue wait and never ``select`` on a pipe (which Windows lacks). The
-worker side (``FramedPipe``) blocks on ``os.read`` of its own pipe. Both offer the part of
-``Connection`` that the grader uses: ``send_bytes``, ``recv_bytes``, ``poll``, ``close``.
+``multiprocessing.connection.Connection`` needs a socket on Windows and a descriptor handed
+down elsewhere; anonymous pipes need neither. The verdict side (``PipeConnection``) reads
+frames from a thread, so ``poll(timeout)`` is a queue wait, never ``select`` on a pipe (which
+Windows lacks). The worker side (``FramedPipe``) blocks on ``os.read`` of its own pipe. Both
+offer the part of ``Connection`` the grader uses: ``send_bytes``, ``recv_bytes``, ``poll``,
+``close``.
 """
 
 from __future__ import annotations
