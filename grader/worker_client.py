@@ -196,9 +196,13 @@ class Worker:
         """True when the socket is readable before a request: EOF or unasked-for bytes. (A
         cheap test that needs no round trip to the fork server on every call.)"""
         try:
-            return bool(self.conn.poll(0))
+            if self.conn.poll(0):
+                return True
         except (OSError, EOFError, ValueError):
             return True
+        # A pipe's end of file reaches the reader thread a moment after the death: ask the
+        # process too (no round trip: Popen's waitpid, or /proc for a fork).
+        return self.proc.poll() is not None
 
     def request(self, msg: dict, timeout: float,
                 on_event: Callable[[dict], None] | None = None) -> dict:
