@@ -201,7 +201,8 @@ class Learner:
                                         file=self._chapter.filename)
         message = str(reply.get("message"))
         if status == "raised" and (reply.get("type") == "MemoryError"
-                                   or "can't allocate memory" in message):
+                                   or "can't allocate memory" in message
+                                   or "not enough memory" in message):  # torch on Windows
             raise outcomes.LearnerRaised(
                 "memory", call=call, limit=self.worker.memory_limit_mb or "?",
                 message=message.split("DefaultCPUAllocator: ")[-1][:300], inputs=inputs)
