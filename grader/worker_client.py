@@ -201,7 +201,7 @@ class Worker:
         except (OSError, EOFError, ValueError):
             return True
         # A pipe's end of file reaches the reader thread a moment after the death: ask the
-        # process too (no round trip: Popen's waitpid, or /proc for a fork).
+        # process too (no round trip to the fork server: the launcher looks for itself).
         return self.proc.poll() is not None
 
     def request(self, msg: dict, timeout: float,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -349,3 +350,20 @@ def test_bom_crlf_files_grade_and_gbk_gets_one_clear_message(tmp_path):
         assert outcome == "error", text
         assert "chapter19_conv.py is not saved as UTF-8" in text and "line 1" in text, text
         assert "codec" not in text and "Traceback" not in text, text
+
+
+def test_reset_keeps_a_bom_and_crlf_file_as_saved(tmp_path):
+    import shutil
+
+    for name in ("exercises", "solutions"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    path = tmp_path / "exercises" / "chapter19_conv.py"
+    text = path.read_text("utf-8").replace("raise NotImplementedError", "return 42", 1)
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    proc = subprocess.run([sys.executable, "-m", "grader", "--lang", "en", "reset",
+                           "chapter19.corr2d", "--yes"], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"return 42" not in data
+    assert data.count(b"\r\n") == data.count(b"\n")
