@@ -7,6 +7,8 @@ Measures, in one run, the median wall time of several repeats after a warm-up:
 - ``grader check chapterNN --solutions`` for every chapter whose solution file exists;
 - ``grader check all --solutions``; ``grader --help``; ``grader list``;
 - ``grader check chapter19 --solutions --sandbox`` (its ratio to the same without the sandbox);
+- on Linux, ``grader check chapter19 --solutions`` on the portable worker path (the one Windows
+  and macOS take), in an interpreter that simulates Windows (``tests/simplat.py``, SIMPLAT=win);
 - with ``--batch``: ``grader grade`` on 20 copies of the solutions with ``--jobs 2``, with
   ``--no-sandbox`` and in the sandbox (``--sandbox``, the default).
 Prints seconds and the ratio to the floor (the batches also as a ratio to ``check all``, and the
@@ -86,6 +88,13 @@ def main() -> None:
     against = args.against.resolve() if args.against else None
     if against is not None:
         commands += [(f"{name}  [against]", cmd, against) for name, cmd in commands[1:]]
+    if sys.platform.startswith("linux"):
+        from tests import simplat
+
+        sim = simplat.make_interpreter(Path(tempfile.mkdtemp(prefix="bench-simplat-")))
+        commands.append(("grader check chapter19 --solutions (portable)",
+                         ["env", "SIMPLAT=win", str(sim), "-m", "grader", "check", "chapter19",
+                          "--solutions"]))
     # Byte-compile the grader as a learner's first run would (here PYTHONDONTWRITEBYTECODE may
     # be set, and then every run would compile the grader's modules from source).
     for checkout in (ROOT, against):
@@ -101,13 +110,15 @@ def main() -> None:
         grade = GRADER + ["grade", str(tmp / "class"), "--jobs", "2"]
         # `check all` again right before and after each batch: the ratio compares like with like
         check_all = next(cmd for name, cmd, *_ in commands if name == all_name)
-        plain = grade + ["--out", str(tmp / "out"), "--no-sandbox"]
+        # --regrade: every round grades the class again (a re-run would reuse the results)
+        plain = grade + ["--out", str(tmp / "out"), "--no-sandbox", "--regrade"]
         batch_commands = [(all_name, check_all), ("batch", plain),
                           ("sandboxed batch",
-                           grade + ["--out", str(tmp / "out-sandbox"), "--sandbox"])]
-        if against is not None:
+                           grade + ["--out", str(tmp / "out-sandbox"), "--sandbox", "--regrade"])]
+        if against is not None:  # an older grader: a fresh OUT each round, its own options
             batch_commands += [(f"{all_name}  [against]", check_all, against),
-                               ("batch  [against]", plain, against)]
+                               ("batch  [against]", grade + ["--out", str(tmp / "out-before")],
+                                against)]
         batch_rows = round_robin(batch_commands, max(1, args.repeats // 3))
         batch = (batch_rows["batch"], batch_rows[all_name], batch_rows["sandboxed batch"])
         if against is not None:

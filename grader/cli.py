@@ -47,11 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     from grader.project import default_lang, find_root, keep_hypothesis_files_in
 
     keep_hypothesis_files_in(find_root())
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="replace")
-        except (AttributeError, ValueError):
-            pass
+    from grader.report import configure_streams
+
+    configure_streams()
     parser = build_parser()
     # Targets may follow options (`grader check --seed 0 chapter19 nb.ipynb chapter19.corr2d`):
     # argparse stops a nargs="*" positional at the first option, so gather the rest here.

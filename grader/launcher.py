@@ -1,25 +1,40 @@
 """The one place that starts learner processes and knows what the platform offers.
 
 ``launch(spec)`` starts a worker (``grader.worker``) for one folder and returns a
-``LearnerProcess``: its connection, its output pipe and a Popen-like handle. Two paths:
+``LearnerProcess``: its connection, its output pipe and a Popen-like handle. Two paths, chosen
+here and nowhere else, by probing what this system has (``fast_path``):
 
-- **the fork server** (``grader.fork_server``): a process that has imported torch once; each
-  worker is a fork of it (milliseconds). Used for ``isolation="process"`` where forking is safe.
-- **a fresh interpreter** (``python -I -c <boot>``): when there is no fork server, or it has gone.
+- **the fork server** (``grader.fork_server``, Linux only): a process that has imported torch
+  once; each worker is a fork of it (milliseconds). Used where ``os.fork``, SOCK_SEQPACKET
+  socket pairs and fd passing exist and forking after ``import torch`` is safe (not macOS,
+  whose own default is spawn). Each worker runs in a session of its own, ended with its group.
+- **the portable path** (every system): a fresh ``python -I`` as a plain subprocess, talking
+  length-prefixed frames over its stdin and stdout pipes (``grader.pipe_connection``), its
+  output (stdout and stderr together) on its stderr pipe. Used where there is no fork server,
+  and whenever the fork server has gone.
 - **the sandbox** or **a dedicated user** (``isolation="sandbox"`` / ``"user"``, for code the
-  grader does not trust): always a fresh interpreter, started by ``grader.sandbox`` inside
-  bubblewrap or as an unprivileged user; never a fork of a server shared with other students.
+  grader does not trust, Linux): always a fresh interpreter, started by ``grader.sandbox``
+  inside bubblewrap or as an unprivileged user; never a fork of a server shared with other
+  students.
 
-Both start the worker in a session of its own, so ending its process group ends whatever the
-learner's code started. The worker's first message on the connection is its setup
-(``protocol.setup``), sent by ``grader.worker_client.Worker``.
+What ends a worker and everything it started, and what limits its memory, is probed as well:
 
-The process-tree helpers (``descendants``, ``kill_tree``, ``running``) live here too: every other
-module asks this one.
+- process trees: the process group where there are sessions (POSIX), a Job Object on Windows,
+  psutil's view of the children everywhere;
+- memory (``memory_mechanism``): RLIMIT_DATA where it is enforced (Linux), a Job Object's
+  process-memory limit on Windows, elsewhere (macOS, where RLIMIT_DATA is not enforced) a
+  watcher thread that kills the tree when its resident size passes the limit, reported as the
+  memory outcome.
+
+The worker's first message on the connection is its setup (``protocol.setup``), sent by
+``grader.worker_client.Worker``. The process-tree helpers (``descendants``, ``kill_tree``,
+``running``) and the verdict process's own start and stop (``start_process``,
+``graceful_stop``, ``on_graceful_stop``) live here too: every other module asks this one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -27,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -39,6 +54,7 @@ _BOOT = "import sys; sys.path.append({root!r}); from grader.worker import main; 
 GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
 
 ISOLATIONS = ("sandbox", "user", "process")
+MEMORY_POLL = 0.05  # seconds between two looks at a watched worker's resident size
 
 
 @dataclass(frozen=True)
@@ -53,26 +69,31 @@ class LaunchSpec:
 
 @dataclass
 class LearnerProcess:
-    """A started worker: ``proc`` has Popen's ``pid``, ``poll``, ``wait`` and ``kill``."""
+    """A started worker: ``proc`` has Popen's ``pid``, ``poll``, ``wait`` and ``kill``;
+    ``conn`` has ``Connection``'s ``send_bytes``, ``recv_bytes``, ``poll`` and ``close``."""
 
     proc: Any
-    conn: Connection
+    conn: Any
     stdout: Any  # binary stream of the learner's output (stdout and stderr together)
     preloaded: frozenset[str]  # modules the worker's process had imported before it started
     folder: str | None = None  # where the worker finds the submission, when not spec.folder
+    job: Any = None  # a Windows Job Object holding the worker's tree, where there is one
+    watch: Any = field(default=None, repr=False)  # a MemoryWatch, where the limit is watched
+
+    @property
+    def out_of_memory(self) -> bool:
+        """Whether the worker was killed for passing its memory limit (the watched kind)."""
+        return self.watch is not None and self.watch.exceeded
 
     def kill(self) -> None:
-        """End the worker and everything it started (its process group), and reap it."""
+        """End the worker and everything it started, and reap it."""
+        if self.watch is not None:
+            self.watch.stop()
         proc = self.proc
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                proc.kill()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        if self.job is not None:
+            self.job.terminate()
+        if proc.poll() is None or self.job is None:
+            kill_tree(proc, wait=5)
 
 
 class IsolationUnavailable(Exception):
@@ -84,6 +105,70 @@ class IsolationUnavailable(Exception):
         self.zh = zh
 
 
+# -- what this system offers (probed once) ------------------------------------------------------
+
+_FAST_PATH: tuple[bool, str] | None = None
+
+
+def fast_path() -> tuple[bool, str]:
+    """(whether workers can be forks of a fork server here, why not). Probed, not configured:
+    ``sys.platform``, ``os.fork``/``os.setsid``/``os.killpg``, fd passing, and a trial
+    SOCK_SEQPACKET socket pair (macOS has none)."""
+    global _FAST_PATH
+    if _FAST_PATH is None:
+        _FAST_PATH = _probe_fast_path()
+    return _FAST_PATH
+
+
+def _probe_fast_path() -> tuple[bool, str]:
+    if not sys.platform.startswith("linux"):
+        return False, f"forking after importing torch is not safe on {sys.platform}"
+    missing = [f"os.{n}" for n in ("fork", "setsid", "killpg") if not hasattr(os, n)]
+    missing += [f"socket.{n}" for n in ("SOCK_SEQPACKET", "send_fds", "recv_fds")
+                if not hasattr(socket, n)]
+    if missing:
+        return False, "no " + ", ".join(missing)
+    try:
+        import resource  # noqa: F401  (the forks' memory limit)
+    except ImportError:
+        return False, "no resource module"
+    try:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    except OSError as exc:
+        return False, f"no SOCK_SEQPACKET socket pairs ({exc})"
+    a.close()
+    b.close()
+    return True, ""
+
+
+def memory_mechanism() -> str:
+    """How a worker's memory limit is kept here: ``job`` (a Windows Job Object), ``rlimit``
+    (RLIMIT_DATA, enforced by Linux), ``watch`` (psutil, the resident size: macOS, where
+    RLIMIT_DATA is not enforced, and any system without either), or ``none``."""
+    if sys.platform == "win32":
+        return "job"
+    if sys.platform != "darwin":
+        try:
+            import resource
+
+            if hasattr(resource, "RLIMIT_DATA"):
+                return "rlimit"
+        except ImportError:
+            pass
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        return "none"
+    return "watch"
+
+
+def describe_platform() -> str:
+    """One line for ``grader --version`` and bug reports: the worker path and memory limit."""
+    fast, why = fast_path()
+    path = "fork server" if fast else f"portable ({why})"
+    return f"{sys.platform}, workers: {path}, memory limit: {memory_mechanism()}"
+
+
 # -- the shared fork server --------------------------------------------------------------------
 
 _FORK_SERVER: Any = None
@@ -91,8 +176,10 @@ _LOCK = threading.Lock()
 
 
 def fork_server() -> Any:
-    """This process's fork server, started on first use."""
+    """This process's fork server, started on first use; None where there is no fast path."""
     global _FORK_SERVER
+    if not fast_path()[0]:
+        return None
     with _LOCK:
         if _FORK_SERVER is None or not _FORK_SERVER.alive():
             from grader.fork_server import ForkServer
@@ -103,7 +190,9 @@ def fork_server() -> Any:
 
 
 def warm_up() -> None:
-    """Start what the next ``launch`` needs (the fork server imports torch meanwhile)."""
+    """Start what the next ``launch`` needs: the fork server (it imports torch meanwhile), where
+    there is one. On the portable path the worker itself is started early
+    (``Worker.start_soon``) and imports torch while the grader does."""
     fork_server()
 
 
@@ -118,7 +207,7 @@ def preload(modules: tuple[str, ...], server: Any = None) -> None:
         try:
             server.preload(modules)
         except (OSError, EOFError, ValueError):
-            pass  # the fork server is gone: workers start as fresh interpreters
+            pass  # the fork server is gone: workers start on the portable path
 
     threading.Thread(target=run, name="grader-preload", daemon=True).start()
 
@@ -127,22 +216,18 @@ def preload(modules: tuple[str, ...], server: Any = None) -> None:
 
 def launch(spec: LaunchSpec, server: Any = "shared") -> LearnerProcess:
     """Start a worker without waiting for it to be ready. ``server``: "shared" (this
-    process's fork server), a given ``ForkServer``, or None (a fresh interpreter)."""
+    process's fork server, where there is one), a given ``ForkServer``, or None (the portable
+    path)."""
     if spec.isolation not in ISOLATIONS:
         raise IsolationUnavailable(f"unknown isolation {spec.isolation!r}")
     if spec.isolation != "process":
         return _sandboxed(spec)
     server = fork_server() if server == "shared" else server
-    parent, child = socket.socketpair()
-    try:
-        started = _fork(server, spec, child) if server is not None and server.alive() else None
-        if started is None:
-            proc, stdout = _popen(spec, child)
-            started = (proc, stdout, frozenset())
-    finally:
-        child.close()
-    proc, stdout, preloaded = started
-    return LearnerProcess(proc, Connection(parent.detach()), stdout, preloaded)
+    if server is not None and server.alive():
+        forked = _fork(server, spec)
+        if forked is not None:
+            return forked
+    return _spawn(spec)
 
 
 def _sandboxed(spec: LaunchSpec) -> LearnerProcess:
@@ -169,43 +254,128 @@ def _sandboxed(spec: LaunchSpec) -> LearnerProcess:
     return LearnerProcess(proc, Connection(parent.detach()), proc.stdout, frozenset(), folder)
 
 
-def _fork(server: Any, spec: LaunchSpec, child: socket.socket) -> tuple | None:
+def _fork(server: Any, spec: LaunchSpec) -> LearnerProcess | None:
     from grader.fork_server import ForkedProcess
 
+    parent, child = socket.socketpair()
     read_fd, write_fd = os.pipe()
     try:
         pid, preloads = server.spawn(child.fileno(), write_fd, spec.folder,
                                      spec.memory_limit_mb)
     except (OSError, EOFError, ValueError, KeyError, TypeError):
-        os.close(read_fd)  # the fork server is gone: a fresh interpreter instead
+        os.close(read_fd)  # the fork server is gone: the portable path instead
+        parent.close()
         return None
     finally:
         os.close(write_fd)
+        child.close()
     stdout = os.fdopen(read_fd, "rb", buffering=0)
-    return ForkedProcess(server, pid, stdout, preloads), stdout, preloads
+    proc = ForkedProcess(server, pid, stdout, preloads)
+    return LearnerProcess(proc, Connection(parent.detach()), stdout, preloads)
 
 
-def _popen(spec: LaunchSpec, child: socket.socket) -> tuple[subprocess.Popen, Any]:
-    cmd = [sys.executable, "-I", "-c", _BOOT.format(root=GRADER_ROOT), str(child.fileno())]
-    limit = spec.memory_limit_mb
+def _spawn(spec: LaunchSpec) -> LearnerProcess:
+    """The portable path: a plain subprocess, its pipes as the transport."""
+    from grader.pipe_connection import PipeConnection
 
-    def preexec() -> None:  # runs in the child, before exec
-        import resource
+    mechanism = memory_mechanism() if spec.memory_limit_mb else "none"
+    rlimit = spec.memory_limit_mb if mechanism == "rlimit" else 0  # the worker sets it itself
+    cmd = [sys.executable, "-I", "-c", _BOOT.format(root=GRADER_ROOT), "pipes", str(rlimit)]
+    proc = start_process(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=spec.folder, bufsize=0)
+    job = watch = None
+    try:
+        if sys.platform == "win32":
+            # Before the setup goes out, so no learner code runs outside the job.
+            from grader import windows
 
-        soft = limit * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (soft, soft))
+            job = windows.JobObject(spec.memory_limit_mb if mechanism == "job" else None)
+            job.assign(proc)
+        elif mechanism == "watch":
+            watch = MemoryWatch(proc, spec.memory_limit_mb)
+    except Exception:
+        kill_tree(proc, wait=5)
+        raise
+    conn = PipeConnection(proc.stdout, proc.stdin)
+    return LearnerProcess(proc, conn, proc.stderr, frozenset(), job=job, watch=watch)
 
-    proc = subprocess.Popen(
-        cmd, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True, cwd=spec.folder,
-        preexec_fn=preexec if limit else None)
-    return proc, proc.stdout
+
+def start_process(cmd: list[str], **popen: Any) -> subprocess.Popen:
+    """Popen for a process of the grader's (a worker, a verdict process), in a session (POSIX)
+    or process group (Windows) of its own, so that ending it ends what it started and a Ctrl-C
+    meant for the grader reaches the grader first."""
+    if hasattr(os, "setsid"):
+        popen["start_new_session"] = True
+    elif sys.platform == "win32":
+        popen["creationflags"] = popen.get("creationflags", 0) | \
+            subprocess.CREATE_NEW_PROCESS_GROUP
+    return subprocess.Popen(cmd, **popen)
+
+
+class MemoryWatch:
+    """Kill ``proc``'s tree when its resident size passes ``limit_mb`` (where no limit is
+    enforced by the system). ``exceeded`` is set before the kill, so the death reads as the
+    memory outcome, not a crash."""
+
+    def __init__(self, proc: Any, limit_mb: int, interval: float = MEMORY_POLL) -> None:
+        import psutil
+
+        self.limit = limit_mb * 1024 * 1024
+        self.limit_mb = limit_mb
+        self.exceeded = False
+        self.peak = 0
+        self._stop = threading.Event()
+        self._interval = interval
+        self._psutil = psutil
+        try:
+            self._root = psutil.Process(proc.pid)
+        except psutil.Error:
+            self._root = None
+        self._proc = proc
+        threading.Thread(target=self._run, daemon=True, name="grader-memory-watch").start()
+
+    def resident(self) -> int:
+        psutil = self._psutil
+        total = 0
+        try:
+            procs = [self._root, *self._root.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval) and self._root is not None:
+            if self._proc.poll() is not None:
+                return
+            size = self.resident()
+            self.peak = max(self.peak, size)
+            if size > self.limit:
+                self.exceeded = True
+                kill_tree(self._proc, wait=5)
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 # -- process trees -----------------------------------------------------------------------------
 
 def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (Linux /proc; empty elsewhere)."""
+    """Every live descendant of ``pid`` (psutil; Linux's /proc where psutil is missing)."""
+    try:
+        import psutil
+    except ImportError:
+        return _proc_descendants(pid)
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _proc_descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
         parent = todo.pop()
@@ -224,42 +394,71 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def kill_tree(proc: subprocess.Popen, children: list[int] | None = None) -> None:
-    """Kill ``proc`` and its descendants (each worker runs in a session of its own), or the
-    ``children`` found before."""
-    children = descendants(proc.pid) if children is None else children
-    for pid in [proc.pid, *children]:
-        if pid != proc.pid and not running(pid):
-            continue  # gone already (and its number may be someone else's by now)
+def _kill(pid: int, group: bool) -> None:
+    """SIGKILL (TerminateProcess on Windows) for ``pid``, or its process group when it leads
+    one and groups exist here."""
+    if group and hasattr(os, "killpg"):
         try:
-            os.killpg(pid, signal.SIGKILL)  # each is a group leader (start_new_session)
-        except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            os.killpg(pid, signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
     try:
-        proc.wait(timeout=10)
+        import psutil
+
+        psutil.Process(pid).kill()
+    except ImportError:
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.kill(pid, signal.SIGKILL)
+    except Exception:  # noqa: BLE001  (psutil.Error: gone already, or not ours)
+        pass
+
+
+def kill_tree(proc: Any, children: list[int] | None = None, wait: float = 10) -> None:
+    """Kill ``proc`` and its descendants (or the ``children`` found before), and wait until
+    they have really gone, so that nothing is left running behind the next submission."""
+    children = descendants(proc.pid) if children is None else children
+    leads = hasattr(os, "getpgid") and _leads_group(proc.pid)
+    if proc.poll() is None:
+        _kill(proc.pid, leads)
+    for pid in children:
+        if running(pid):  # gone already (and its number may be someone else's by now)
+            _kill(pid, hasattr(os, "getpgid") and _leads_group(pid))
+    try:
+        proc.wait(timeout=wait)
     except subprocess.TimeoutExpired:
         pass
-    # SIGKILL is delivered asynchronously: wait (briefly) until every one has really gone, so
-    # that a timed-out submission leaves nothing running behind the next one.
+    # A kill is delivered asynchronously: wait (briefly) until every one has really gone.
     deadline = time.monotonic() + 5
     while any(running(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
+def _leads_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
 def running(pid: int) -> bool:
     """Alive and not a zombie (a zombie holds nothing but its exit status)."""
+    try:
+        import psutil
+    except ImportError:
+        return _proc_running(pid)
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _proc_running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             state = f.read().rsplit(b")", 1)[-1].split()[0]
     except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return not os.path.isdir("/proc")  # no /proc: assume alive only where we cannot look
+        return False
     return state != b"Z"
 
 
@@ -273,7 +472,30 @@ def describe_exit(code: int | None) -> tuple[str, str]:
         except ValueError:
             name = f"signal {-code}"
         return (f"it was killed by {name}", f"它被信号 {name} 终止")
+    if sys.platform == "win32" and code >= 0xC0000000:  # an NTSTATUS: a crash, not an exit
+        from grader.windows import describe_status
+
+        return describe_status(code)
     return f"it exited with status {code}", f"它以状态码 {code} 退出"
+
+
+# -- stopping a verdict process ----------------------------------------------------------------
+
+def graceful_stop(proc: subprocess.Popen) -> None:
+    """Ask a process of ours (``start_process``) to end its job as Ctrl-C would: SIGTERM on
+    POSIX, CTRL_BREAK_EVENT to its process group on Windows."""
+    sig = signal.CTRL_BREAK_EVENT if sys.platform == "win32" else signal.SIGTERM  # type: ignore[attr-defined]
+    with contextlib.suppress(OSError, ValueError):
+        proc.send_signal(sig)
+
+
+def on_graceful_stop(handler: Any) -> None:
+    """Install ``handler`` for what ``graceful_stop`` sends (SIGTERM; SIGBREAK on Windows)."""
+    for name in ("SIGTERM", "SIGBREAK"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, handler)
 
 
 # -- which isolation ---------------------------------------------------------------------------

@@ -137,6 +137,12 @@ class Learner:
                     inputs=self._inputs(args, kwargs),
                     output=self.worker.output.since(mark)) from None
             except WorkerDied as died:
+                if died.out_of_memory:  # killed by the grader's watch over its resident size
+                    verdict = outcomes.LearnerRaised(
+                        "memory", call=call, limit=self.worker.memory_limit_mb,
+                        message="its process was stopped", inputs=self._inputs(args, kwargs))
+                    verdict.fatal = True  # each further call would cost a worker's start
+                    raise verdict from None
                 en, zh = describe_exit(died.returncode)
                 raise outcomes.LearnerCrashed(
                     "crashed", call=call, how_en=en, how_zh=zh,
@@ -175,6 +181,9 @@ class Learner:
             if status == "missing":
                 failure = outcomes.ImportFailed("missing_file", file=str(reply.get("what")),
                                                 folder=self.worker.folder)
+            elif status == "not_utf8":
+                failure = outcomes.ImportFailed("not_utf8", file=str(reply.get("file")),
+                                                line=reply.get("line"))
             elif status == "forbidden":
                 failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
                                              where=str(reply.get("where")))
@@ -227,7 +236,8 @@ class Learner:
                                         file=self._chapter.filename)
         message = str(reply.get("message"))
         if status == "raised" and (reply.get("type") == "MemoryError"
-                                   or "can't allocate memory" in message):
+                                   or "can't allocate memory" in message
+                                   or "not enough memory" in message):  # torch on Windows
             raise outcomes.LearnerRaised(
                 "memory", call=call, limit=self.worker.memory_limit_mb or "?",
                 message=message.split("DefaultCPUAllocator: ")[-1][:300], inputs=inputs)

@@ -70,6 +70,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import_d2l_again": ("{module}.py could not be imported: {missing} is not installed (see "
                          "{first} for how to install it).",
                          "无法导入 {module}.py：没有安装 {missing}（安装方法见 {first}）。"),
+    "not_utf8": ("{file} is not saved as UTF-8 (line {line} has bytes UTF-8 cannot read: GBK or "
+                 "another ANSI code page?). Save the file as UTF-8 — VS Code: click the encoding "
+                 "in the status bar, \"Save with Encoding\", UTF-8; Notepad: Save As, Encoding "
+                 "UTF-8 — and check again.",
+                 "{file} 没有以 UTF-8 编码保存（第 {line} 行含有 UTF-8 无法读取的字节：可能是 GBK "
+                 "或其他 ANSI 编码）。请把文件另存为 UTF-8 —— VS Code：点击状态栏中的编码，选择"
+                 "“通过编码保存”，再选 UTF-8；记事本：“另存为”，编码选 UTF-8 —— 然后重新检查。"),
     "missing_file": ("{file} was not found in {folder}.", "在 {folder} 中找不到 {file}。"),
     "missing_name": ("{file} defines no `{name}`: keep the name and signature of the stub.",
                      "{file} 中没有定义 `{name}`：请保留练习模板中的名称和签名。"),

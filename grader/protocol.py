@@ -19,8 +19,9 @@ Replies: ``ready`` (``pid``, ``cuda``); ``ok`` (``value``, and ``products``, ``h
 ``args_after`` where asked); ``event`` (progress of a long request; more replies follow);
 ``not_implemented`` (``function``, ``file``: which stub raised); ``raised`` (``type``, ``message``,
 ``bases``, ``traceback``: the learner's frames only); ``import_failed`` (as ``raised``);
-``missing`` (``what``, ``attribute``); ``forbidden`` (``call``, ``where``). Any reply to a call
-may carry ``reached``: the other exercises (qualnames) the call went through.
+``missing`` (``what``, ``attribute``); ``not_utf8`` (``file``, ``line``: a learner file in
+another encoding); ``forbidden`` (``call``, ``where``). Any reply to a call may carry
+``reached``: the other exercises (qualnames) the call went through.
 """
 
 from __future__ import annotations

@@ -159,3 +159,18 @@ def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None
         con.print(Text(t("report.next_fix", lang, line=next_fix[0], file=next_fix[1])))
     elif next_name:
         con.print(Text(t("report.next", lang, name=next_name)))
+
+
+def configure_streams(streams: Any = None) -> None:
+    """UTF-8 wherever the grader's output is not a console, so Chinese text and the report's
+    glyphs survive a pipe or a file on Windows (whose default there is the ANSI code page, e.g.
+    cp1252 or GBK); a console keeps its encoding (Windows writes it through the console's
+    Unicode API), and anything it cannot show is replaced, never an encoding error."""
+    for stream in streams if streams is not None else (sys.stdout, sys.stderr):
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass

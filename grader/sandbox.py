@@ -252,9 +252,13 @@ def _existing_users() -> list[str]:
 # -- processes ---------------------------------------------------------------------------------
 
 def _tree(pid: int) -> list[int]:
-    from grader.launcher import descendants
+    """Every live descendant of ``pid`` (psutil, as the launcher's process trees)."""
+    import psutil
 
-    return descendants(pid)
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def _uid_processes(uid: int) -> list[int]:

@@ -13,8 +13,10 @@ Every reply carries its request's id, and the caller takes only the reply with t
 for: a late reply, or one forged by someone else, is never taken for another job's.
 
 Limits are the caller's: a job that runs past its timeout gets the whole process tree killed
-(``Service.submit`` returns None) and the next job starts a fresh process. SIGTERM ends the
-current job as Ctrl-C would (its worker is closed), then the process.
+(``Service.submit`` returns None) and the next job starts a fresh process. A graceful stop
+(``launcher.graceful_stop``: SIGTERM, or CTRL_BREAK_EVENT on Windows) ends the current job as
+Ctrl-C would (its worker is closed), then the process. The reads are a thread's, never
+``select`` on a pipe, so this works the same on every system.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import signal
 import struct
 import subprocess
 import sys
@@ -80,10 +81,10 @@ class Service:
     def start(self) -> None:
         """Start the process now (it imports while the caller prepares the first job)."""
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
+        self.proc = launcher.start_process(
             [sys.executable, "-c", _BOOT.format(root=launcher.GRADER_ROOT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=self.env,
-            cwd=self.cwd, start_new_session=True)
+            cwd=self.cwd)
         self.replies = queue.Queue()
         threading.Thread(target=self._read, args=(self.proc, self.replies), daemon=True,
                          name="grader-service-reader").start()
@@ -140,7 +141,7 @@ class Service:
             code = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             launcher.kill_tree(proc)
-            code = -signal.SIGKILL
+            code = proc.poll()
         raise ServiceDied(code, self._stderr_tail())
 
     def _stderr_tail(self) -> str:
@@ -151,17 +152,17 @@ class Service:
             return ""
 
     def kill(self, grace: float = 2.0) -> None:
-        """Stop now, whatever it is doing (Ctrl-C): SIGTERM first, which ends the job as Ctrl-C
-        would (its worker is closed), then, after ``grace`` seconds, SIGKILL for everything it
-        started."""
+        """Stop now, whatever it is doing (Ctrl-C): a graceful stop first, which ends the job as
+        Ctrl-C would (its worker is closed), then, after ``grace`` seconds, a kill for everything
+        it started."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
         children = launcher.descendants(proc.pid)
+        launcher.graceful_stop(proc)
         try:
-            proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=grace)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             pass
         launcher.kill_tree(proc, children)
 
@@ -188,11 +189,19 @@ def main() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # stray writes to fd 1 (a C library's) stay off the protocol
     launcher.warm_up()  # the fork server imports torch while this process does too
+    # The first job is read, and its worker started, while this process imports: on the
+    # portable path (no fork server) that worker's own torch import runs alongside this one.
+    first: dict[str, Any] = {}
+    reader = threading.Thread(target=_read_first, args=(requests, first), daemon=True,
+                              name="grader-first-job")
+    reader.start()
     import hypothesis  # noqa: F401  (once, before the first job)
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
     from grader import service
+
+    reader.join()
 
     stopping: list[int] = []
 
@@ -200,16 +209,16 @@ def main() -> None:
         stopping.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_term)
+    launcher.on_graceful_stop(on_term)
     try:
         while not stopping:
-            raw = _read_frame(requests)
+            raw = first.pop("raw") if "raw" in first else _read_frame(requests)
             if raw is None:
                 break
             job = pickle.loads(raw)  # from the caller, which we trust
             try:
                 plan = Plan.from_dict(job["plan"])
-                worker = service.worker_for(plan)
+                worker = first.pop("worker", None) or service.worker_for(plan)
                 worker.start_soon()
                 reply = {"id": job["id"], "result": service.run(plan, worker).to_dict()}
             except Exception as exc:  # noqa: BLE001  (the caller reports it; the next job goes on)
@@ -217,6 +226,22 @@ def main() -> None:
             if stopping:
                 break
             _write_frame(replies, wire.dumps(reply))
-    except KeyboardInterrupt:  # SIGTERM between jobs
+    except KeyboardInterrupt:  # a graceful stop between jobs
         pass
     os._exit(0)
+
+
+def _read_first(requests: Any, first: dict[str, Any]) -> None:
+    """Read the first job's frame into ``first["raw"]`` and start its worker
+    (``first["worker"]``); what fails here is met again, and reported, by the main loop."""
+    raw = first["raw"] = _read_frame(requests)
+    if raw is None:
+        return
+    try:
+        from grader import service
+
+        worker = service.worker_for(Plan.from_dict(pickle.loads(raw)["plan"]))
+        worker.start_soon()
+        first["worker"] = worker
+    except Exception:  # noqa: BLE001
+        pass

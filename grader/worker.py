@@ -137,7 +137,11 @@ class _Worker:
             path = os.path.join(self.folder, f"{name}.py")
             if not os.path.isfile(path):
                 raise _Missing(f"{name}.py")
-            module = importlib.import_module(name)
+            try:
+                module = importlib.import_module(name)
+            except SyntaxError as exc:
+                _raise_if_not_utf8(exc)
+                raise
             if not self.is_learner_file(getattr(module, "__file__", "") or ""):
                 raise _Missing(f"{name}.py")
         self.modules[name] = module
@@ -174,6 +178,8 @@ class _Worker:
                 self.load(msg["module"])
             except _Missing as exc:
                 return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
+            except _NotUTF8 as exc:
+                return {"status": "not_utf8", "file": exc.file, "line": exc.line}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
                 if self.forbidden_hit is not None:
                     return {"status": "forbidden", **self.forbidden_hit}
@@ -328,6 +334,22 @@ class _Worker:
             scratch.update(hit=hit, products=products, tampered=not dispatch.intact())
 
 
+class _NotUTF8(Exception):
+    """A learner file that is not UTF-8 (a Windows editor's GBK or ANSI): one clear message
+    instead of the decoder's. A UTF-8 BOM and CRLF line endings import as they are."""
+
+    def __init__(self, file: str, line: int) -> None:
+        super().__init__(file)
+        self.file = file
+        self.line = line
+
+
+def _raise_if_not_utf8(exc: SyntaxError) -> None:
+    text = str(exc.msg or "")
+    if "codec can't decode" in text or text.startswith("Non-UTF-8 code"):
+        raise _NotUTF8(os.path.basename(exc.filename or "?"), int(exc.lineno or 0)) from None
+
+
 class _Missing(Exception):
     def __init__(self, what: str, attribute: bool = False) -> None:
         super().__init__(what)
@@ -335,13 +357,44 @@ class _Missing(Exception):
         self.attribute = attribute
 
 
+def _connect(argv: list[str]) -> Any:
+    """The connection to the verdict process (``grader.launcher`` chose it): ``FD`` (a socket,
+    from the fork server), or ``pipes RLIMIT_MB`` (the portable path: frames on stdin and
+    stdout; the learner's output then goes to stderr, which the verdict process drains)."""
+    if argv[0] != "pipes":
+        from multiprocessing.connection import Connection
+
+        return Connection(int(argv[0]))
+    from grader.pipe_connection import FramedPipe
+
+    read_fd, write_fd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)  # print() and C libraries write to fd 1: to the output pipe, off the protocol
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if hasattr(os, "O_BINARY"):  # Windows: no newline translation on the protocol
+        import msvcrt
+
+        for fd in (read_fd, write_fd):
+            msvcrt.setmode(fd, os.O_BINARY)
+    limit_mb = int(argv[1]) if len(argv) > 1 else 0
+    if limit_mb:  # only where the launcher found RLIMIT_DATA enforced
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (limit_mb << 20, limit_mb << 20))
+    return FramedPipe(read_fd, write_fd)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Serve on the connection whose file descriptor is ``argv[0]``. The first message is the
+    """Serve on the connection ``argv`` names (``_connect``). The first message is the
     worker's setup (``protocol.Setup``), from the verdict process."""
     argv = sys.argv[1:] if argv is None else argv
-    from multiprocessing.connection import Connection
-
-    conn = Connection(int(argv[0]))
+    conn = _connect(argv)
+    for stream in (sys.stdout, sys.stderr):  # the verdict process reads the output as UTF-8
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # a fork's stream: Linux's UTF-8 stays
+            pass
     setup = pickle.loads(conn.recv_bytes())  # from the verdict process, which we trust
     folder, sources = setup["folder"], setup.get("sources")
     forbidden_dirs = list(setup.get("forbidden") or ())

@@ -31,10 +31,14 @@ class WorkerTimeout(Exception):
 
 
 class WorkerDied(Exception):
-    def __init__(self, returncode: int | None, output: str) -> None:
+    """The worker died; ``out_of_memory``: killed by the grader for passing its memory limit
+    (where the limit is watched, not enforced by the system: ``launcher.MemoryWatch``)."""
+
+    def __init__(self, returncode: int | None, output: str, out_of_memory: bool = False) -> None:
         super().__init__(returncode)
         self.returncode = returncode
         self.output = output
+        self.out_of_memory = out_of_memory
 
 
 class Output:
@@ -85,8 +89,9 @@ class Worker:
                  server: Any = "shared") -> None:
         self.folder = str(Path(folder).resolve())
         # The fork server workers come from: "shared" (this process's, started on first
-        # use), a given ForkServer, or None (a fresh interpreter every time).
-        # A sandboxed worker is never forked from a server shared with other students.
+        # use, where the launcher finds a fast path), a given ForkServer, or None (the
+        # portable path: a fresh interpreter every time). A sandboxed worker is never forked
+        # from a server shared with other students.
         if isolation != "process":
             server = None
         self.server = launcher.fork_server() if server == "shared" else server
@@ -124,7 +129,8 @@ class Worker:
     def start_soon(self) -> None:
         """Start the worker from a background thread: the fork happens as soon as the fork
         server is ready, while this process is still importing, and so does the fork server's
-        ``preload``. The first request waits for the fork."""
+        ``preload``; on the portable path the worker's interpreter imports torch meanwhile.
+        The first request waits for the start."""
         if self.started:
             return
 
@@ -201,9 +207,13 @@ class Worker:
         """True when the socket is readable before a request: EOF or unasked-for bytes. (A
         cheap test that needs no round trip to the fork server on every call.)"""
         try:
-            return bool(self.conn.poll(0))
+            if self.conn.poll(0):
+                return True
         except (OSError, EOFError, ValueError):
             return True
+        # A pipe's end of file reaches the reader thread a moment after the death: ask the
+        # process too (no round trip to the fork server: the launcher looks for itself).
+        return self.proc.poll() is not None
 
     def request(self, msg: dict, timeout: float,
                 on_event: Callable[[dict], None] | None = None) -> dict:
@@ -246,14 +256,17 @@ class Worker:
     def _died(self) -> None:
         proc = self.proc
         code = None
+        out_of_memory = self.process is not None and self.process.out_of_memory
         if proc is not None:
             try:
                 code = proc.wait(timeout=5)
             except Exception:  # noqa: BLE001  (TimeoutExpired: it hangs on; kill it)
                 self.kill()
+        if self.process is not None and self.process.watch is not None:
+            self.process.watch.stop()
         self._close()
         time.sleep(0.05)  # let the drain thread take the last output
-        raise WorkerDied(code, self.output.since(0))
+        raise WorkerDied(code, self.output.since(0), out_of_memory)
 
     def kill(self) -> None:
         if self._starting is not None:

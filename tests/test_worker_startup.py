@@ -1,11 +1,14 @@
 """How the learner's worker starts: forked early, modules preloaded by the fork server for the
-exercises that need them, and replaced quietly when it died between two calls."""
+exercises that need them, and replaced quietly when it died between two calls (forked, or on the
+portable path: a fresh interpreter on pipes)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import time
+
+import pytest
 
 from grader import catalog, service, wire
 from grader.fork_server import ForkServer
@@ -66,9 +69,10 @@ def test_an_exercise_that_needs_a_preload_gets_a_worker_forked_after_it():
         server.close()
 
 
-def test_a_worker_that_died_between_calls_is_replaced_quietly(tmp_path):
+@pytest.mark.parametrize("server", ["shared", None], ids=["fork-server", "portable"])
+def test_a_worker_that_died_between_calls_is_replaced_quietly(tmp_path, server):
     (tmp_path / "probe.py").write_text(PROBE, "utf-8")
-    worker = Worker(tmp_path)
+    worker = Worker(tmp_path, server=server)
     try:
         first = worker.request({"op": "ping"}, 30)["value"]
         os.kill(first, signal.SIGKILL)

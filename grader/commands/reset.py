@@ -163,6 +163,9 @@ def cmd_reset(args: Any) -> int:
             return EXIT_FAILED
         current = path.read_bytes().decode("utf-8", errors="surrogateescape") \
             if path.exists() else None
+        # A Windows editor's UTF-8 BOM is kept as the learner saved it, and kept out of the parse.
+        bom = "\ufeff" if current is not None and current.startswith("\ufeff") else ""
+        current = current[len(bom):] if current is not None else None
         if not single:
             new = pristine
             if current is not None and "\r\n" in current:
@@ -184,6 +187,8 @@ def cmd_reset(args: Any) -> int:
                 return EXIT_FAILED
             message = t("reset.done_exercise" if had else "reset.appended", lang,
                         name=name, file=shown)
+        if bom:
+            current, new = bom + current, bom + new
         if current == new:
             print(t("reset.unchanged", lang, what=what))
             continue
