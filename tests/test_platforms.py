@@ -211,8 +211,9 @@ UNIX_ONLY = re.compile(
     r"|pass_fds|SOCK_SEQPACKET|send_fds|recv_fds|/proc\b"
     r"|^\s*(import|from) (resource|fcntl|termios|pty|select)\b", re.M)
 # The launcher is the one place that knows the platform; the fork server is its Linux path, the
-# worker sets the RLIMIT_DATA the launcher chose for it.
-PLATFORM_MODULES = {"launcher.py", "fork_server.py", "windows.py"}
+# sandbox (bubblewrap, the dedicated user) its Linux-only way to start untrusted workers, imported
+# only from it; the worker sets the RLIMIT_DATA the launcher chose for it.
+PLATFORM_MODULES = {"launcher.py", "fork_server.py", "windows.py", "sandbox.py"}
 
 
 def test_no_unix_only_call_outside_the_launcher():
