@@ -119,3 +119,15 @@ def assert_alternative_passes(graded: dict, case: tuple) -> None:
     exercise, label, _ = case
     got_outcome, output = graded[("alt", exercise, label)]
     assert got_outcome == "passed", output
+
+
+def diagnosis_lines(output: str) -> list[str]:
+    """The "Diagnosis: ..." lines of an exercise's English output."""
+    return [line.strip() for line in output.splitlines() if line.strip().startswith("Diagnosis:")]
+
+
+def assert_one_diagnosis(graded: dict, case: tuple) -> None:
+    """The mutant (exercise, label) is diagnosed with exactly ``text``, and nothing else."""
+    exercise, label, text = case
+    _, output = graded[("mutant", exercise, label)]
+    assert diagnosis_lines(output) == [f"Diagnosis: {text}"], output

@@ -8,7 +8,9 @@ import pytest
 from tests.support import (
     assert_alternative_passes,
     assert_mutant_caught,
+    assert_one_diagnosis,
     case_id,
+    diagnosis_lines,
     grade_batch,
     variant_jobs,
     variant_results,
@@ -548,6 +550,15 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
 ]
 
 
+ONE_DIAGNOSIS = [
+    # Issue 18: each matched two known mistakes on its shrunk input ("... Or: ..."); a search
+    # over further inputs now tells them apart.
+    ("Conv2D", "forward ignores the bias", "your forward ignores the bias."),
+    ("conv2d_true", "flip on one axis",
+     "you flipped the kernel left-right only; flip it up-down too."),
+]
+
+
 _id = case_id
 
 
@@ -576,3 +587,17 @@ def test_learn_kernel_hint_says_to_clone_init():
 
     exercise = load().exercise("chapter19.learn_kernel")
     assert "init.clone()" in exercise.hint_en and "init.clone()" in exercise.hint_zh
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ONE_DIAGNOSIS, ids=lambda c: f"{c[0]}: {c[1]}")
+def test_mutant_gets_one_diagnosis(graded, case):
+    assert_one_diagnosis(graded, case)
+
+
+@pytest.mark.slow
+def test_no_mutant_gets_two_diagnoses(graded):
+    """"Or" only where no further input tells two known mistakes apart: none of the mutants."""
+    two = {key: lines for key, (_, output) in graded.items()
+           if (lines := diagnosis_lines(output)) and " Or: " in lines[0]}
+    assert not two, two

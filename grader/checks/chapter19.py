@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader.checks import budget
-from grader.compare import Mistake, expect_equal, expect_tensor
+from grader.checks import budget, fresh
+from grader.compare import Mistake, expect_equal, expect_tensor, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import arrays, input_and_kernel, place
 
@@ -60,6 +60,13 @@ def abs_scale(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return ref_corr(X.abs(), K.abs())
 
 
+def further_calls(learner: Any, X: torch.Tensor, K: torch.Tensor, mistakes: Any) -> Any:
+    """The learner's function and ``mistakes(X, K)`` on new values of X and K's shapes: what
+    tells apart mistakes that agree on the failing input (``grader.compare.tell_apart``)."""
+    return tell_apart(lambda X, K: (learner.call(X, K), mistakes(X, K)),
+                      fresh((X, K), grow=(2, 1)))
+
+
 # -- corr2d -------------------------------------------------------------------------------------
 
 @pytest.mark.exercise("corr2d")
@@ -69,7 +76,7 @@ def test_corr2d_book_example(learner):
     expected = torch.tensor([[19.0, 25.0], [37.0, 43.0]], device=learner.device)
     expect_tensor(learner.call(X, K), expected, call="corr2d(X, K)",
                   inputs=[("X", X), ("K", K)], shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(X, K))
+                  mistakes=corr_mistakes(X, K), further=further_calls(learner, X, K, corr_mistakes))
 
 
 @pytest.mark.exercise("corr2d")
@@ -81,7 +88,7 @@ def test_corr2d_matches_conv2d(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K), call="corr2d(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K), shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(X, K))
+                  mistakes=corr_mistakes(X, K), further=further_calls(learner, X, K, corr_mistakes))
 
 
 # -- Conv2D -------------------------------------------------------------------------------------
@@ -105,6 +112,11 @@ def test_conv2d_parameters(learner, kernel_size):
                       "两者都必须是 nn.Parameter"))
 
 
+def conv2d_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
+    return [Mistake(ref_corr(X, K), "your forward ignores the bias.",
+                    "你的 forward 忽略了偏置。")] + corr_mistakes(X, K)
+
+
 @pytest.mark.exercise("Conv2D")
 @budget(15)
 @given(input_and_kernel(ndim=2, max_side=5), st.data())
@@ -118,11 +130,17 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
     got = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle,
                         shown=(f"Conv2D({tuple(K.shape)})(x), then backward",
                                inputs + [("grad_output", G)]))
+
+    def forward(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor, G: torch.Tensor) -> tuple:
+        handle, _ = learner.new(tuple(K.shape))
+        out = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle,
+                            shown=(f"Conv2D({tuple(K.shape)})(x)", [("x", X)]))
+        return out["output"], conv2d_mistakes(X, K)
+
     expect_tensor(got["output"], ref_corr(X, K) + b.double(), call="Conv2D.forward(x)",
                   inputs=inputs, scale=abs_scale(X, K) + b.double().abs(),
-                  shape_why=VALID_SHAPE,
-                  mistakes=[Mistake(ref_corr(X, K), "your forward ignores the bias.",
-                                    "你的 forward 忽略了偏置。")] + corr_mistakes(X, K))
+                  shape_why=VALID_SHAPE, mistakes=conv2d_mistakes(X, K),
+                  further=tell_apart(forward, fresh((X, K, b, G), grow=(2, 1, 0, 1))))
     grads = got["grads"]
     inputs_g = inputs + [("grad_output", G)]
     for name, expected, scale in (
@@ -156,7 +174,7 @@ def test_corr1d_example(learner):
     k = place(torch.tensor([1.0, 2.0]), learner.device)
     expect_tensor(learner.call(x, k), torch.tensor([2.0, 5.0, 8.0], device=learner.device),
                   call="corr1d(x, k)", inputs=[("x", x), ("k", k)], shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(x, k))
+                  mistakes=corr_mistakes(x, k), further=further_calls(learner, x, k, corr_mistakes))
 
 
 @pytest.mark.exercise("corr1d")
@@ -166,7 +184,7 @@ def test_corr1d_matches_conv1d(learner, xk):
     x, k = place(xk, learner.device)
     expect_tensor(learner.call(x, k), ref_corr(x, k), call="corr1d(x, k)",
                   inputs=[("x", x), ("k", k)], scale=abs_scale(x, k), shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(x, k))
+                  mistakes=corr_mistakes(x, k), further=further_calls(learner, x, k, corr_mistakes))
 
 
 @pytest.mark.exercise("corr3d")
@@ -176,7 +194,7 @@ def test_corr3d_matches_conv3d(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K), call="corr3d(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K), shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(X, K))
+                  mistakes=corr_mistakes(X, K), further=further_calls(learner, X, K, corr_mistakes))
 
 
 # -- conv2d_true --------------------------------------------------------------------------------
@@ -193,6 +211,7 @@ def true_conv_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
             Mistake(ref_corr(X, K.t()) if K.shape[0] == K.shape[1] else None,
                     "you transposed the kernel; a 180° rotation (flip on both axes) is needed.",
                     "你转置了卷积核；需要的是旋转 180°（两个轴都翻转）。")]
+    # (the transpose is defined for a square kernel only: a value of None never matches)
 
 
 @pytest.mark.exercise("conv2d_true")
@@ -202,7 +221,8 @@ def test_conv2d_true_example(learner):
     expect_tensor(learner.call(X, K), torch.tensor([[5.0, 11.0], [23.0, 29.0]],
                                                    device=learner.device),
                   call="conv2d_true(X, K)", inputs=[("X", X), ("K", K)],
-                  shape_why=VALID_SHAPE, mistakes=true_conv_mistakes(X, K))
+                  shape_why=VALID_SHAPE, mistakes=true_conv_mistakes(X, K),
+                  further=further_calls(learner, X, K, true_conv_mistakes))
 
 
 @pytest.mark.exercise("conv2d_true")
@@ -212,7 +232,8 @@ def test_conv2d_true_flips_both_axes(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K.flip((0, 1))), call="conv2d_true(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K), shape_why=VALID_SHAPE,
-                  mistakes=[m for m in true_conv_mistakes(X, K) if m.value is not None])
+                  mistakes=true_conv_mistakes(X, K),
+                  further=further_calls(learner, X, K, true_conv_mistakes))
 
 
 # -- edge_kernel --------------------------------------------------------------------------------
@@ -293,13 +314,23 @@ def test_learn_kernel_follows_gradient_descent(learner, problem):
                   inputs=inputs, scale=scale * 10,
                   shape_why=("the learned kernel has the shape kernel_size",
                              "学到的卷积核形状为 kernel_size"),
-                  mistakes=descent_mistakes(X, Y, init, lr, epochs))
+                  mistakes=descent_mistakes(X, Y, init, lr, epochs),
+                  further=tell_apart(lambda X, Y, init: descend_again(learner, X, Y, init, epochs),
+                                     fresh((X, Y, init), grow=(2, 1, 1))))
     if getattr(got, "requires_grad", False):
         raise Mismatch("mismatch", reason="mm.value",
                        params={"expected": "a detached tensor (requires_grad=False)",
                                "got": "a tensor that requires grad"},
                        diagnosis=("return K.detach().", "返回 K.detach()。"), shape_why=None,
                        call="learn_kernel(...)", inputs=inputs, expected=None, actual=None)
+
+
+def descend_again(learner: Any, X: torch.Tensor, Y: torch.Tensor, init: torch.Tensor,
+                  epochs: int) -> tuple[Any, list[Mistake]]:
+    """learn_kernel and its known mistakes on another problem, with a step that converges."""
+    lr = 0.2 / max(largest_curvature(X, tuple(init.shape)), 1.0)
+    return (learner.call(X, Y, tuple(init.shape), lr, epochs, init),
+            descent_mistakes(X, Y, init, lr, epochs))
 
 
 def descent_mistakes(X, Y, init, lr, epochs) -> list[Mistake]:
