@@ -433,6 +433,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # hint
     "hint.chapter": ("Chapter {number} — {title}", "第 {number} 章 — {title}"),
     "hint.next": ("(your next exercise)", "（你的下一道练习）"),
+    "hint.level": ("Hint {level} of {count}: {text}", "提示（第 {level} 级，共 {count} 级）：{text}"),
+    "hint.more": ("(`grader hint {name}` again shows hint {next} of {count}: it says more.)",
+                  "（再运行一次 `grader hint {name}`，显示第 {next} 级提示（共 {count} 级），"
+                  "说得更具体。）"),
+    "hint.more_no_project": ("(Outside a course folder the first hint is shown each time: "
+                             "`grader hint {name} --all` shows all {count}.)",
+                             "（不在课程文件夹中时每次都显示第一级提示：运行 "
+                             "`grader hint {name} --all` 显示全部 {count} 级。）"),
+    "hint.last": ("(This is the last hint. Once your own code passes, `grader solution {name}` "
+                  "shows the reference.)",
+                  "（这是最后一级提示。你自己的代码通过之后，运行 `grader solution {name}` "
+                  "可以查看参考答案。）"),
     # watch
     "watch.header": ("grader watch · {target} · run {run} · {time}",
                      "grader watch · {target} · 第 {run} 次评分 · {time}"),
