@@ -46,6 +46,13 @@ class Mistake:
     zh: str
 
 
+def said(en: str, zh: str) -> dict:
+    """Words of a check for a message, in both languages: an input described rather than shown
+    (``weights fixed by the grader``), a call (``... after train(...)``), what was expected or
+    got in words. Plain data (a ``grader.plain`` descriptor); the renderers pick the language."""
+    return {"$value": "text", "en": en, "zh": zh}
+
+
 def _device_of(x: Any) -> str:
     return getattr(x, "_grader_device", None) or str(x.device)
 

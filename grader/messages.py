@@ -125,8 +125,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "e.g. raise {expected}(\"the kernel (5) is larger than the padded input "
                          "(3)\").\nThe input was:\n{inputs}",
                          "{call} 抛出的 {expected} 没有说明信息。请说明哪里有问题，例如 "
-                         "raise {expected}(\"the kernel (5) is larger than the padded input "
-                         "(3)\")。\n输入为：\n{inputs}"),
+                         "raise {expected}(\"卷积核（5）大于填充后的输入（3）\")。\n输入为：\n{inputs}"),
     # -- chapter 23 checks, data and training (helper B adds here) --
     "ch23.not_module": ("expected an nn.Module (e.g. nn.Sequential), got {got}",
                         "期望得到 nn.Module（例如 nn.Sequential），实际得到 {got}"),
@@ -243,7 +242,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "train.speed": ("{speed:.1f} examples/sec on {device}", "{speed:.1f} 样本/秒，设备 {device}"),
     "train.plot": ("Plot written to {file}", "曲线图已保存到 {file}"),
     "train.no_matplotlib": ("no plot: matplotlib is not installed (pip install matplotlib)",
-                            "未画图：没有安装 matplotlib（pip install matplotlib）"),
+                            "未画图：没有安装 matplotlib（`pip install matplotlib`）"),
     "train.bad_history": ("train() returned {got}; expected a dict with the lists train_loss, "
                           "train_acc and test_acc, one number per epoch (`grader check "
                           "chapter23.train` says more). The plot shows what was measured "
@@ -422,7 +421,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "第 {number} 章 — {title}（已通过 {passed}/{total}）"),
     "list.unchecked": ("not checked", "未检查"),
     "list.next_marker": ("← next", "← 下一题"),
-    "list.stale": ("(file edited since)", "（之后文件已修改）"),
+    "list.stale": ("(file edited since)", "（评分后文件有改动）"),
     "list.summary": ("{passed}/{total} exercises passed, {score:g}/{max_score:g} points",
                      "{passed}/{total} 道练习通过，得分 {score:g}/{max_score:g}"),
     "list.next": ("Next: {name}. `grader check {name}` grades it, `grader hint {name}` gives a "

@@ -7,6 +7,7 @@ import pytest
 
 from tests.support import (
     assert_alternative_passes,
+    assert_chinese,
     assert_mutant_caught,
     assert_one_diagnosis,
     case_id,
@@ -264,3 +265,9 @@ def test_no_mutant_gets_two_diagnoses(graded):
     two = {key: lines for key, (_, output) in graded.items()
            if (lines := diagnosis_lines(output)) and " Or: " in lines[0]}
     assert not two, two
+
+
+@pytest.mark.slow
+def test_chinese_failure_output(graded):
+    """Issue 18: every failure reads as Chinese under --lang zh (the same verdicts)."""
+    assert_chinese(graded)

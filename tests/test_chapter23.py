@@ -13,6 +13,7 @@ from tests.support import (
     EXERCISES,
     SOLUTIONS,
     assert_alternative_passes,
+    assert_chinese,
     assert_mutant_caught,
     case_id,
     grade,
@@ -726,3 +727,9 @@ def test_cuda_mutant_is_caught(tmp_path, case):
     got_outcome, output = result[f"chapter23.{exercise}"]
     assert got_outcome == outcome, output
     assert text.lower() in output.lower(), output
+
+
+@pytest.mark.slow
+def test_chinese_failure_output(graded):
+    """Issue 18: every failure reads as Chinese under --lang zh (the same verdicts)."""
+    assert_chinese(graded)

@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from grader.checks import budget, fresh
-from grader.compare import Mistake, expect_equal, expect_tensor, tell_apart
+from grader.compare import Mistake, expect_equal, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import arrays, input_and_kernel, place
 
@@ -128,7 +128,8 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
     handle, _ = learner.new(tuple(K.shape))
     inputs = [("x", X), ("weight", K), ("bias", b)]
     got = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle,
-                        shown=(f"Conv2D({tuple(K.shape)})(x), then backward",
+                        shown=(said(f"Conv2D({tuple(K.shape)})(x), then backward",
+                                    f"Conv2D({tuple(K.shape)})(x)，然后反向传播"),
                                inputs + [("grad_output", G)]))
 
     def forward(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor, G: torch.Tensor) -> tuple:
@@ -149,8 +150,8 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
         if grads.get(name) is None:
             raise Mismatch(
                 "mismatch", reason="mm.value",
-                params={"expected": f"a gradient for self.{name}",
-                        "got": "None: no gradient reached it"},
+                params={"expected": said(f"a gradient for self.{name}", f"self.{name} 的梯度"),
+                        "got": said("None: no gradient reached it", "None：没有梯度到达它")},
                 diagnosis=(f"your forward leaves autograd on the way from self.{name} to the "
                            "output: .item(), float(...), .tolist(), .numpy(), torch.tensor(...) "
                            "of computed values or .detach() cut the graph. Compute the output "
@@ -158,12 +159,21 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
                            f"你的 forward 在从 self.{name} 到输出的路径上脱离了自动求导："
                            ".item()、float(...)、.tolist()、.numpy()、用计算结果构造 "
                            "torch.tensor(...) 或 .detach() 都会切断计算图。请只用张量运算计算输出。"),
-                shape_why=None, call=f"Conv2D.{name}.grad after backward", inputs=inputs_g,
+                shape_why=None, call=grad_call(name), inputs=inputs_g,
                 expected=None, actual=None)
-        expect_tensor(grads.get(name), expected, call=f"Conv2D.{name}.grad after backward",
+        expect_tensor(grads.get(name), expected, call=grad_call(name),
                       inputs=inputs_g, scale=scale,
                       shape_why=("the gradient has the parameter's shape",
                                  "梯度的形状与参数相同"))
+
+
+def grad_call(name: str) -> dict:
+    return said(f"Conv2D.{name}.grad after backward", f"反向传播后的 Conv2D.{name}.grad")
+
+
+NOT_DETACHED = {"expected": said("a detached tensor (requires_grad=False)",
+                                 "分离后的张量（requires_grad=False）"),
+                "got": said("a tensor that requires grad", "需要梯度的张量")}
 
 
 # -- corr1d, corr3d -----------------------------------------------------------------------------
@@ -264,7 +274,8 @@ def test_edge_kernel_on_d2l_image(learner):
     expect_tensor(ref_corr(X, K).float(), row.expand(6, 7), call="corr2d(X, edge_kernel())",
                   inputs=[("X", X)])
     expect_tensor(ref_corr(X.t(), K).float(), torch.zeros(8, 5, device=learner.device),
-                  call="corr2d(X.t(), edge_kernel())  (horizontal edges are not detected)",
+                  call=said("corr2d(X.t(), edge_kernel())  (horizontal edges are not detected)",
+                            "corr2d(X.t(), edge_kernel())（水平边缘不应被检测到）"),
                   inputs=[("X.t()", X.t())])
 
 
@@ -319,8 +330,7 @@ def test_learn_kernel_follows_gradient_descent(learner, problem):
                                      fresh((X, Y, init), grow=(2, 1, 1))))
     if getattr(got, "requires_grad", False):
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": "a detached tensor (requires_grad=False)",
-                               "got": "a tensor that requires grad"},
+                       params=NOT_DETACHED,
                        diagnosis=("return K.detach().", "返回 K.detach()。"), shape_why=None,
                        call="learn_kernel(...)", inputs=inputs, expected=None, actual=None)
 
@@ -376,12 +386,15 @@ def test_learn_kernel_on_d2l_edges(learner):
     if isinstance(got, torch.Tensor) and tuple(got.shape) == (1, 2) and \
             float((got.detach().double() - target.double().cpu()).abs().max()) < 0.5:
         return
-    expect_tensor(got, target, call="learn_kernel(X, Y, (1, 2))  (init=None, lr=3e-2, 10 epochs)",
+    expect_tensor(got, target, call=said("learn_kernel(X, Y, (1, 2))  (init=None, lr=3e-2, "
+                                         "10 epochs)", "learn_kernel(X, Y, (1, 2))（init=None，"
+                                         "lr=3e-2，10 个迭代周期）"),
                   inputs=inputs, scale=1e4,
                   shape_why=("the learned kernel has the shape kernel_size",
                              "学到的卷积核形状为 kernel_size"))
     raise Mismatch("mismatch", reason="mm.value",
-                   params={"expected": "a kernel within 0.5 of [[1, -1]] after 10 epochs",
+                   params={"expected": said("a kernel within 0.5 of [[1, -1]] after 10 epochs",
+                                            "10 个迭代周期后与 [[1, -1]] 相差不超过 0.5 的卷积核"),
                            "got": [[round(float(v), 4) for v in got.reshape(-1).tolist()]]},
                    diagnosis=None, shape_why=None, call="learn_kernel(X, Y, (1, 2))",
                    inputs=inputs, expected=None, actual=None)
@@ -399,8 +412,7 @@ def expect_kernel(got: Any, kernel_size: tuple[int, int], call: str, inputs: lis
                                          "学到的卷积核形状为 kernel_size"))
     if getattr(got, "requires_grad", False):
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": "a detached tensor (requires_grad=False)",
-                               "got": "a tensor that requires grad"},
+                       params=NOT_DETACHED,
                        diagnosis=("return K.detach().", "返回 K.detach()。"), shape_why=None,
                        call=call, inputs=inputs, expected=None, actual=None)
 
@@ -409,7 +421,7 @@ def rounded(K: torch.Tensor) -> list:
     return [[round(float(v), 4) for v in row] for row in K.detach().cpu().reshape(K.shape[0], -1)]
 
 
-def start_mismatch(call: str, inputs: list, expected: str, got: str) -> Mismatch:
+def start_mismatch(call: Any, inputs: list, expected: Any, got: Any) -> Mismatch:
     return Mismatch("mismatch", reason="mm.value", params={"expected": expected, "got": got},
                     diagnosis=("with init=None, start from a random kernel: torch.randn("
                                "kernel_size), or nn.Conv2d(1, 1, kernel_size, bias=False)'s own "
@@ -438,10 +450,14 @@ def test_learn_kernel_starts_from_a_random_kernel(learner):
         expect_kernel(start, size, call, still, str(X.device))
     first, second = (s.detach().double().cpu() for s in starts)
     if bool((first == first.reshape(-1)[0]).all()):
-        raise start_mismatch(call, still, "a random kernel", f"the constant kernel {rounded(first)}")
+        raise start_mismatch(call, still, said("a random kernel", "随机卷积核"),
+                             said(f"the constant kernel {rounded(first)}",
+                                  f"常数卷积核 {rounded(first)}"))
     if torch.equal(first, second):
-        raise start_mismatch(call + " called twice", still, "a new random kernel at every call",
-                             f"the same kernel {rounded(first)} both times")
+        raise start_mismatch(said(call + " called twice", call + "，调用两次"), still,
+                             said("a new random kernel at every call", "每次调用都是新的随机卷积核"),
+                             said(f"the same kernel {rounded(first)} both times",
+                                  f"两次都是同一个卷积核 {rounded(first)}"))
     moved = "learn_kernel(X, Y, (1, 2))  (lr=3e-2, num_epochs=10)"
     inputs = [("X", X), ("Y", Y), ("kernel_size", size)]
     learned = learner.probe("seeded_call", X, Y, size, seed=1, shown=(moved, inputs))
@@ -449,9 +465,12 @@ def test_learn_kernel_starts_from_a_random_kernel(learner):
     before, after = edge_loss(X, Y, starts[0]), edge_loss(X, Y, learned)
     if not after < before:
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": f"a loss below the start's ({before:.4g}, the start "
-                                           f"being {rounded(first)})",
-                               "got": f"loss {after:.4g} for {rounded(learned)}"},
+                       params={"expected": said(f"a loss below the start's ({before:.4g}, "
+                                                f"the start being {rounded(first)})",
+                                                f"低于起点的损失（{before:.4g}，起点为 "
+                                                f"{rounded(first)}）"),
+                               "got": said(f"loss {after:.4g} for {rounded(learned)}",
+                                           f"{rounded(learned)} 的损失为 {after:.4g}")},
                        diagnosis=("gradient descent lowers the loss: K -= lr * K.grad, with "
                                   "the gradient of ((corr2d(X, K) - Y) ** 2).sum().",
                                   "梯度下降会降低损失：K -= lr * K.grad，梯度来自 "
