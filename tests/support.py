@@ -146,7 +146,8 @@ def assert_mutant_caught(graded: dict, case: tuple) -> None:
     got_outcome, output = graded[("mutant", exercise, label)]
     assert got_outcome == outcome, output
     assert text.lower() in output.lower(), output
-    assert "internal" not in output.lower(), output
+    assert "the grader itself failed" not in output.lower(), output  # (PyTorch's warnings
+    # the learner's code prints may say "internally")
 
 
 def assert_alternative_passes(graded: dict, case: tuple) -> None:

@@ -52,6 +52,9 @@ def test_the_rule_finds_what_issue_18_found():
     assert english_left("X = nn.Conv2d(1, 6, kernel_size=5)，NotImplementedError，"
                         "count_include_pad=True，[3 个批量 (X, y)] `grader hint chapter19.corr2d`"
                         "\n你的代码打印了：\n  hello from my code\n") == []
+    assert english_left("f(…) 抛出了 ZeroDivisionError（integer division or modulo by zero），"
+                        "但这里应该抛出 ValueError：stride 必须至少为 1。\n"
+                        "f(…) 抛出了 RuntimeError：mat1 and mat2 must have the same dtype") == []
 
 
 def test_chapter23_inputs_and_calls_in_chinese():

@@ -107,14 +107,21 @@ def slack(learner: Any) -> float:
     return 1.0 if learner.device == "cpu" else 50.0
 
 
-def type_name(x: Any) -> str:
+def type_name(x: Any) -> Any:
     if isinstance(x, wire.Opaque):
         return x.type_name
     if isinstance(x, wire.ModuleInfo):
         return x.type_name
     if isinstance(x, torch.Tensor):
-        return f"a tensor of shape {tuple(x.shape)}"
+        return said(f"a tensor of shape {tuple(x.shape)}", f"形状为 {tuple(x.shape)} 的张量")
     return "None" if x is None else type(x).__name__
+
+
+def joined(words: Any, more: str) -> Any:
+    """``words`` (plain text or ``said``) followed by ``more``, in both languages."""
+    if isinstance(words, dict):
+        return said(words["en"] + more, words["zh"] + more)
+    return words + more
 
 
 # -- lenet ----------------------------------------------------------------------------------------
@@ -638,9 +645,9 @@ def expect_float(value: Any, call: str, inputs: list, where: str = "") -> None:
     accepted too); a tensor is refused with the hint to use .item(). ``where`` names the
     place in a larger result (" (history['train_loss'][0])")."""
     if isinstance(value, torch.Tensor):
-        fail("ch23.not_float", call, inputs, got=type_name(value) + where, diagnosis=ITEM_HINT)
+        fail("ch23.not_float", call, inputs, got=joined(type_name(value), where), diagnosis=ITEM_HINT)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail("ch23.not_float", call, inputs, got=type_name(value) + where)
+        fail("ch23.not_float", call, inputs, got=joined(type_name(value), where))
 
 
 def accuracy_mistakes(counts: list[tuple[int, int]]) -> list[tuple[float, tuple[str, str]]]:
