@@ -163,7 +163,7 @@ def test_list_says_when_a_file_changed_after_its_result(project: Path) -> None:
     assert "(file edited since)" in line_of(stale.stdout, "chapter19.corr2d")
     assert "edited" not in line_of(stale.stdout, "chapter20.pad2d")  # never graded
     zh = grader(project, "list", timeout=60, LANG="zh_CN.UTF-8").stdout
-    assert "（之后文件已修改）" in line_of(zh, "chapter19.corr2d")
+    assert "（评分后文件有改动）" in line_of(zh, "chapter19.corr2d")
 
 
 def test_everything_the_grader_writes_is_under_dot_grader(project: Path) -> None:
