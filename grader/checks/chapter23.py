@@ -21,7 +21,7 @@ from torch import nn
 
 from grader import wire
 from grader.checks import budget
-from grader.compare import Mistake, expect_equal, expect_tensor, said
+from grader.compare import Mistake, expect_equal, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import place
 
@@ -974,7 +974,11 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
                       inputs=inputs,
                       scale=WEIGHT_SCALE * slack(learner), device=device_name(learner),
                       mistakes=mistakes, floating=want.dtype.is_floating_point,
-                      shape_why=("training keeps the net's architecture", "训练不改变网络结构"))
+                      shape_why=("training keeps the net's architecture", "训练不改变网络结构"),
+                      further=tell_apart(
+                          lambda seed, key=key: train_again(learner, p, seed, key, kwargs,
+                                                            (call, inputs), extra),
+                          lambda: [(1000 + i,) for i in range(3)]))
     for key in ("train_loss", "train_acc", "test_acc"):
         for epoch, (have, want) in enumerate(zip(history[key], ref.history[key], strict=True)):
             room = ref.slack.get(key, [0.0] * p.epochs)[epoch]
@@ -987,6 +991,18 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
                  epoch=epoch + 1, expected=want, got=have,
                  values=", ".join(f"{v:.6g}" for v in history[key]),
                  want_values=", ".join(f"{v:.6g}" for v in ref.history[key]))
+
+
+def train_again(learner: Any, p: TrainProblem, seed: int, key: str, kwargs: dict,
+                shown: tuple, extra: dict) -> tuple[Any, list[Mistake]]:
+    """The learner's train and the weight mistakes on the same net and batch sizes with other
+    weights and data: what tells apart mistakes that agree on one problem."""
+    q = train_problem([len(y) for _, y in p.train], [len(y) for _, y in p.test], p.epochs,
+                      p.lr, seed, spec=p.spec)
+    got = learner.probe("call_with_net", q.spec, q.train, q.test, q.epochs, q.lr, **kwargs,
+                        shown=shown, start_mode="eval", **extra)
+    return got["state"].get(key), [Mistake(reference_train(q, name).state[key],
+                                           *TRAIN_MISTAKES[name]) for name in WEIGHT_MISTAKES]
 
 
 WEIGHT_SCALE = 5.0  # float32 training drifts from the float64 reference by ~1e-6 of this
