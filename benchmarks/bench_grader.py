@@ -6,8 +6,11 @@ Measures, in one run, the median wall time of several repeats after a warm-up:
 - the floor: ``python -c "import torch, pytest, hypothesis"``;
 - ``grader check chapterNN --solutions`` for every chapter whose solution file exists;
 - ``grader check all --solutions``; ``grader --help``; ``grader list``;
-- with ``--batch``: ``grader grade`` on 20 copies of the solutions with ``--jobs 2``.
-Prints seconds and the ratio to the floor (the batch also as a ratio to ``check all``).
+- ``grader check chapter19 --solutions --sandbox`` (its ratio to the same without the sandbox);
+- with ``--batch``: ``grader grade`` on 20 copies of the solutions with ``--jobs 2``, with
+  ``--no-sandbox`` and in the sandbox (``--sandbox``, the default).
+Prints seconds and the ratio to the floor (the batches also as a ratio to ``check all``, and the
+sandboxed one to the one without).
 With ``--against DIR`` (another checkout of the project, e.g. a ``git worktree`` of the commit
 before a change), every grader command also runs from DIR, in the same rounds, and a column
 compares the two: before and after, measured under the same load.
@@ -74,6 +77,10 @@ def main() -> None:
     commands = [(floor_name, [sys.executable, "-c", "import torch, pytest, hypothesis"])]
     commands += [(f"grader check {ch.id} --solutions", GRADER + ["check", ch.id, "--solutions"])
                  for ch in chapters]
+    sandboxed_name = "grader check chapter19 --solutions --sandbox"
+    if any(ch.id == "chapter19" for ch in chapters):
+        commands.append((sandboxed_name, GRADER + ["check", "chapter19", "--solutions",
+                                                   "--sandbox"]))
     commands += [(all_name, GRADER + ["check", "all", "--solutions"]),
                  ("grader --help", GRADER + ["--help"]), ("grader list", GRADER + ["list"])]
     against = args.against.resolve() if args.against else None
@@ -91,15 +98,18 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="bench-class-"))
         for i in range(20):
             shutil.copytree(ROOT / "solutions", tmp / "class" / f"student{i:02d}")
-        grade = GRADER + ["grade", str(tmp / "class"), "--out", str(tmp / "out"), "--jobs", "2"]
+        grade = GRADER + ["grade", str(tmp / "class"), "--jobs", "2"]
         # `check all` again right before and after each batch: the ratio compares like with like
         check_all = next(cmd for name, cmd, *_ in commands if name == all_name)
-        batch_commands = [(all_name, check_all), ("batch", grade)]
+        plain = grade + ["--out", str(tmp / "out"), "--no-sandbox"]
+        batch_commands = [(all_name, check_all), ("batch", plain),
+                          ("sandboxed batch",
+                           grade + ["--out", str(tmp / "out-sandbox"), "--sandbox"])]
         if against is not None:
             batch_commands += [(f"{all_name}  [against]", check_all, against),
-                               ("batch  [against]", grade, against)]
+                               ("batch  [against]", plain, against)]
         batch_rows = round_robin(batch_commands, max(1, args.repeats // 3))
-        batch = (batch_rows["batch"], batch_rows[all_name])
+        batch = (batch_rows["batch"], batch_rows[all_name], batch_rows["sandboxed batch"])
         if against is not None:
             batch_against = (batch_rows["batch  [against]"], batch_rows[f"{all_name}  [against]"])
         shutil.rmtree(tmp, ignore_errors=True)
@@ -116,10 +126,17 @@ def main() -> None:
         if before is not None:
             line += f" {before:8.2f} {seconds - before:+8.2f}"
         print(line)
+    if sandboxed_name in rows:
+        plain_seconds = rows["grader check chapter19 --solutions"]
+        print(f"check --sandbox chapter19 / check chapter19: "
+              f"{rows[sandboxed_name] / plain_seconds:.2f}")
     if batch:
-        seconds, all_seconds = batch
-        print(f"{'grader grade (20 copies, --jobs 2)':45s} {seconds:8.2f} {seconds / floor:8.2f}"
-              f"   = {seconds / all_seconds:.1f} × check all ({all_seconds:.2f} s alongside)")
+        seconds, all_seconds, boxed = batch
+        print(f"{'grader grade (20 copies, --jobs 2, no sandbox)':45s} {seconds:8.2f} "
+              f"{seconds / floor:8.2f}   = {seconds / all_seconds:.1f} × check all "
+              f"({all_seconds:.2f} s alongside)")
+        print(f"{'grader grade (20 copies, --jobs 2, sandbox)':45s} {boxed:8.2f} "
+              f"{boxed / floor:8.2f}   = {boxed / seconds:.2f} × the batch without")
         if against is not None:
             before, before_all = batch_against
             print(f"{'  against':45s} {before:8.2f} {before / floor:8.2f}"

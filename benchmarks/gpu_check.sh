@@ -15,6 +15,12 @@ time python3 -m grader check all --solutions --device cuda --seed 0 \
     --report "$OUT/solutions-cuda.json"
 echo "exit $?"
 
+echo "== grader check all --solutions --device cuda --sandbox (the GPU's device nodes in the box)"
+time python3 -m grader check all --solutions --device cuda --seed 0 --sandbox \
+    --report "$OUT/solutions-cuda-sandbox.json"
+echo "exit $?"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('isolation', {t['extra_data']['isolation'] for t in d['tests']}, 'score', d['score'], '/', d['max_score'])" "$OUT/solutions-cuda-sandbox.json"
+
 echo "== grader check all --device cuda (stubs: every exercise not started, exit 1)"
 python3 -m grader check all --device cuda --seed 0 --report "$OUT/stubs-cuda.json" | tail -n 2
 echo "exit ${PIPESTATUS[0]}"
@@ -47,7 +53,8 @@ for i in 1 2; do
     /usr/bin/time -f "%e s" python3 -m grader check chapter23 --solutions --device cuda | tail -n 1
 done
 
-echo "== grader grade: 3 submissions (solutions, stubs, verbatim corr2d) on the GPU, 2 slots"
+echo "== grader grade: 3 submissions (solutions, stubs, verbatim corr2d) on the GPU, 2 slots, in"
+echo "   the sandbox (grade's default)"
 class=$(mktemp -d)
 mkdir -p "$class/subs"
 cp -r solutions "$class/subs/alice"

@@ -6,6 +6,9 @@
 - **the fork server** (``grader.fork_server``): a process that has imported torch once; each
   worker is a fork of it (milliseconds). Used for ``isolation="process"`` where forking is safe.
 - **a fresh interpreter** (``python -I -c <boot>``): when there is no fork server, or it has gone.
+- **the sandbox** or **a dedicated user** (``isolation="sandbox"`` / ``"user"``, for code the
+  grader does not trust): always a fresh interpreter, started by ``grader.sandbox`` inside
+  bubblewrap or as an unprivileged user; never a fork of a server shared with other students.
 
 Both start the worker in a session of its own, so ending its process group ends whatever the
 learner's code started. The worker's first message on the connection is its setup
@@ -45,6 +48,7 @@ class LaunchSpec:
     folder: str  # the graded folder: the worker's working folder and first sys.path entry
     memory_limit_mb: int | None = None  # a data-segment limit; None: none
     isolation: str = "process"
+    forbidden: tuple[str, ...] = ()  # the reference solutions: never inside a sandbox
 
 
 @dataclass
@@ -55,6 +59,7 @@ class LearnerProcess:
     conn: Connection
     stdout: Any  # binary stream of the learner's output (stdout and stderr together)
     preloaded: frozenset[str]  # modules the worker's process had imported before it started
+    folder: str | None = None  # where the worker finds the submission, when not spec.folder
 
     def kill(self) -> None:
         """End the worker and everything it started (its process group), and reap it."""
@@ -71,7 +76,12 @@ class LearnerProcess:
 
 
 class IsolationUnavailable(Exception):
-    """The isolation a plan asks for cannot be had on this machine (the message says why)."""
+    """The isolation a plan asks for cannot be had on this machine (the message says why;
+    ``zh``: the same in Chinese, where there is one)."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 # -- the shared fork server --------------------------------------------------------------------
@@ -121,7 +131,7 @@ def launch(spec: LaunchSpec, server: Any = "shared") -> LearnerProcess:
     if spec.isolation not in ISOLATIONS:
         raise IsolationUnavailable(f"unknown isolation {spec.isolation!r}")
     if spec.isolation != "process":
-        raise IsolationUnavailable(f"isolation {spec.isolation!r} is not available here")
+        return _sandboxed(spec)
     server = fork_server() if server == "shared" else server
     parent, child = socket.socketpair()
     try:
@@ -133,6 +143,30 @@ def launch(spec: LaunchSpec, server: Any = "shared") -> LearnerProcess:
         child.close()
     proc, stdout, preloaded = started
     return LearnerProcess(proc, Connection(parent.detach()), stdout, preloaded)
+
+
+def _sandboxed(spec: LaunchSpec) -> LearnerProcess:
+    """A fresh worker interpreter in the sandbox, or as the dedicated user (``grader.sandbox``);
+    never a fork of a server shared with other students."""
+    from grader import sandbox
+
+    ok, why = available(spec.isolation)
+    if not ok:
+        raise IsolationUnavailable(why)
+    parent, child = socket.socketpair()
+    try:
+        inner = [sys.executable, "-I", "-c", _BOOT.format(root=GRADER_ROOT),
+                 str(child.fileno())]
+        try:
+            proc = sandbox.start(spec.isolation, spec.folder, inner, child.fileno(),
+                                 spec.memory_limit_mb, spec.forbidden)
+        except sandbox.SandboxError as exc:
+            parent.close()
+            raise IsolationUnavailable(str(exc)) from None
+    finally:
+        child.close()
+    folder = None if spec.isolation == "sandbox" else os.path.join(proc.cleanup[0], "submission")
+    return LearnerProcess(proc, Connection(parent.detach()), proc.stdout, frozenset(), folder)
 
 
 def _fork(server: Any, spec: LaunchSpec, child: socket.socket) -> tuple | None:
@@ -248,6 +282,12 @@ def available(level: str) -> tuple[bool, str]:
     """(whether ``level`` can be had on this machine, why not)."""
     if level == "process":
         return True, ""
+    from grader import sandbox
+
+    if level == "sandbox":
+        return sandbox.sandbox_available()
+    if level == "user":
+        return sandbox.user_available()
     return False, f"{level} isolation is not available on this machine"
 
 
@@ -275,5 +315,8 @@ def choose_isolation(isolation: str, sandbox: bool | None, sandbox_default: bool
         if ok:
             return level
         reasons.append(why)
-    raise IsolationUnavailable("no sandbox can be had here (" + "; ".join(reasons) +
-                               "): pass --no-sandbox to grade without one")
+    from grader.messages import t
+
+    why = "; ".join(reasons)
+    raise IsolationUnavailable(t("isolation.none", "en", why=why),
+                               t("isolation.none", "zh", why=why))

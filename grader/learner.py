@@ -5,6 +5,7 @@ function in the worker (``grader.worker_client.Worker``) and turns every reply i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader import outcomes, wire
@@ -26,7 +27,10 @@ class Learner:
         self._loaded: dict[str, tuple[int, outcomes.Verdict | None]] = {}
         self._shown_inputs: list | None = None  # a probe's inputs as the learner knows them
         self.output_limit: int | None = 2000  # characters of a call's output shown (None: all)
+        # {exercise: the other exercises its calls reached} (the worker records them)
+        self.reached: dict[str, set[str]] = {}
         self._last_mark: int | None = None  # where the last call's output starts
+        self._d2l_told: str | None = None  # the exercise told how to install d2l
 
     # -- what checks call ---------------------------------------------------------------------
     def call(self, *args: Any, **kwargs: Any) -> Any:
@@ -138,6 +142,9 @@ class Learner:
                     "crashed", call=call, how_en=en, how_zh=zh,
                     inputs=self._inputs(args, kwargs),
                     output=self.worker.output.since(mark)) from None
+            others = set(reply.get("reached") or ()) - {ex.qualname}
+            if others:
+                self.reached.setdefault(ex.qualname, set()).update(map(str, others))
             return self._settle(reply, op, call, args, kwargs)
         except outcomes.Verdict as verdict:
             if verdict.fatal:
@@ -147,7 +154,7 @@ class Learner:
     def _load(self, module: str) -> None:
         generation, failure = self._loaded.get(module, (-1, None))
         if failure is not None:
-            raise failure
+            raise self._once(failure)
         if generation == self.worker.generation and self.worker.proc is not None:
             return
         mark = self.worker.output.total
@@ -172,13 +179,23 @@ class Learner:
                 failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
                                              where=str(reply.get("where")))
             else:
-                failure = outcomes.ImportFailed(
-                    "import_failed", module=module, type=str(reply.get("type")),
-                    message=str(reply.get("message")), traceback=str(reply.get("traceback")),
-                    line=_failing_line(str(reply.get("traceback")), module),
+                failure = _import_failure(
+                    module, reply, self.exercise.qualname,
                     output=self.worker.output.since(mark, self.output_limit).strip("\n"))
         self._loaded[module] = (self.worker.generation, failure)
-        raise failure
+        raise self._once(failure)
+
+    def _once(self, failure: outcomes.Verdict) -> outcomes.Verdict:
+        """A missing d2l is explained once, to the first exercise it stops; the others point
+        there instead of repeating it (every exercise of the file fails the same way)."""
+        if failure.key != "import_d2l":
+            return failure
+        first = self._d2l_told or failure.data["first"]
+        self._d2l_told = first
+        if first == self.exercise.qualname:
+            return failure
+        return outcomes.ImportFailed("import_d2l_again", module=failure.data["module"],
+                                     missing=failure.data["missing"], first=first)
 
     def _settle(self, reply: dict, op: str, call: str, args: tuple, kwargs: dict) -> Any:
         status = reply.get("status")
@@ -253,6 +270,29 @@ class Learner:
         if op == "method":
             return f"{self.exercise.name}.{extra['method']}(…)"
         return self.exercise.signature.split("(")[0] + "(…)"
+
+
+# The book's ``from d2l import torch as d2l`` needs d2l, and d2l's torch module needs
+# torchvision; neither is a dependency of the grader.
+_NO_MODULE = re.compile(r"No module named '([\w.]+)'")
+
+
+def _import_failure(module: str, reply: dict, qualname: str,
+                    output: str = "") -> outcomes.Verdict:
+    """The verdict for a learner file that raised on import (``output``: what it printed):
+    ``import_d2l`` (how to install it) when what is missing is d2l, or torchvision under d2l;
+    else ``import_failed``."""
+    kind, message = str(reply.get("type")), str(reply.get("message"))
+    traceback = str(reply.get("traceback"))
+    line = _failing_line(traceback, module)
+    found = _NO_MODULE.search(message) if kind in ("ModuleNotFoundError", "ImportError") \
+        else None
+    missing = found.group(1).split(".")[0] if found else ""
+    if missing == "d2l" or (missing == "torchvision" and "d2l" in traceback):
+        return outcomes.ImportFailed("import_d2l", module=module, missing=missing,
+                                     first=qualname, traceback=traceback, line=line)
+    return outcomes.ImportFailed("import_failed", module=module, type=kind, message=message,
+                                 traceback=traceback, line=line, output=output)
 
 
 def _failing_line(traceback: str, module: str) -> int | None:

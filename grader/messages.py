@@ -21,6 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # verdicts
     "not_started": ("{name} still raises NotImplementedError: replace the `raise` with your code.",
                     "{name} 仍然抛出 NotImplementedError：请用你的代码替换这一行 `raise`。"),
+    "culprit": ("{name} calls your {dep_name}, which fails its own check ({outcome}): fix {dep} "
+                "first; this exercise may pass once it does.",
+                "{name} 调用了你的 {dep_name}，而它自己的检查没有通过（{outcome}）：请先修好 {dep}，"
+                "这道题可能随之通过。"),
     "not_started_dep": ("{name} calls {dep} ({file}), which still raises NotImplementedError: "
                         "finish {dep} first.",
                         "{name} 调用了 {dep}（{file}），而它仍然抛出 NotImplementedError：请先完成 {dep}。"),
@@ -50,6 +54,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "导入 {module}.py 的进程崩溃了：{how}。{output}"),
     "import_failed": ("{module}.py could not be imported: {type}: {message}\n{traceback}{output}",
                       "无法导入 {module}.py：{type}：{message}\n{traceback}{output}"),
+    "import_d2l": ("{module}.py imports d2l (the book's `from d2l import torch as d2l`), but "
+                   "{missing} is not installed here.\n{traceback}The grader does not need d2l; "
+                   "to run the book's code, install it without the old versions it pins: "
+                   "`pip install d2l==1.0.3 --no-deps`, and torchvision from the same index "
+                   "as torch (Linux without a GPU: `pip install torchvision --index-url "
+                   "https://download.pytorch.org/whl/cpu`; elsewhere `pip install "
+                   "torchvision`). Or remove the import when the exercises do not use it.",
+                   "{module}.py 导入了 d2l（书中的 `from d2l import torch as d2l`），但这里没有"
+                   "安装 {missing}。\n{traceback}评分器不需要 d2l；如需运行书中的代码，请安装它，"
+                   "但不要安装它锁定的旧版本依赖：`pip install d2l==1.0.3 --no-deps`，并从与 torch "
+                   "相同的索引安装 torchvision（没有 GPU 的 Linux：`pip install torchvision "
+                   "--index-url https://download.pytorch.org/whl/cpu`；其他系统：`pip install "
+                   "torchvision`）。如果练习用不到 d2l，也可以删掉这行导入。"),
+    "import_d2l_again": ("{module}.py could not be imported: {missing} is not installed (see "
+                         "{first} for how to install it).",
+                         "无法导入 {module}.py：没有安装 {missing}（安装方法见 {first}）。"),
     "missing_file": ("{file} was not found in {folder}.", "在 {folder} 中找不到 {file}。"),
     "missing_name": ("{file} defines no `{name}`: keep the name and signature of the stub.",
                      "{file} 中没有定义 `{name}`：请保留练习模板中的名称和签名。"),
@@ -241,8 +261,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "损失 {loss:.3f}，训练准确率 {train_acc:.3f}，测试准确率 {test_acc:.3f}"),
     "train.speed": ("{speed:.1f} examples/sec on {device}", "{speed:.1f} 样本/秒，设备 {device}"),
     "train.plot": ("Plot written to {file}", "曲线图已保存到 {file}"),
-    "train.no_matplotlib": ("no plot: matplotlib is not installed (pip install matplotlib)",
-                            "未画图：没有安装 matplotlib（`pip install matplotlib`）"),
+    "train.no_matplotlib": ("no plot: matplotlib is not installed (pip install matplotlib, or "
+                            "the plot extra: pip install \"convgrade[plot]\")",
+                            "未画图：没有安装 matplotlib（`pip install matplotlib`，或安装 plot "
+                            "附加依赖：`pip install \"convgrade[plot]\"`）"),
     "train.bad_history": ("train() returned {got}; expected a dict with the lists train_loss, "
                           "train_acc and test_acc, one number per epoch (`grader check "
                           "chapter23.train` says more). The plot shows what was measured "
@@ -358,6 +380,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "Upload it as the autograder of a Gradescope programming assignment.",
                            "已生成 {zip}：{count} 道练习（{targets}），共 {points:g} 分。"
                            "请把它上传为 Gradescope 编程作业的自动评分器。"),
+    # -- grader init --
+    "init.not_a_folder": ("{dir} exists and is not a folder: give `grader init` a folder name, "
+                          "e.g. `grader init course`",
+                          "{dir} 已存在且不是文件夹：请给 `grader init` 一个文件夹名，例如 "
+                          "`grader init course`"),
+    "init.no_course": ("this installation of convgrade has no course files (no exercises/ in "
+                       "{where}): reinstall it from its wheel or sdist (`pip install --force-reinstall "
+                       "convgrade`), or run the grader inside a clone of the course repository",
+                       "这个 convgrade 安装中没有课程文件（{where} 中没有 exercises/）：请从 wheel 或 "
+                       "sdist 重新安装（`pip install --force-reinstall convgrade`），或在课程仓库的"
+                       "克隆中运行评分器"),
+    "init.cannot_write": ("could not write {file}: {error}", "无法写入 {file}：{error}"),
+    "init.written": ("  wrote {file}", "  已写入 {file}"),
+    "init.kept": ("  kept  {file} (it already exists; init never overwrites)",
+                  "  保留  {file}（文件已存在；init 从不覆盖）"),
+    "init.gitignore_kept": ("  note: {file} exists and does not ignore .grader/; add the line "
+                            "`.grader/` to it to keep the grader's state out of git",
+                            "  提示：{file} 已存在，但没有忽略 .grader/；请在其中加入一行 `.grader/`，"
+                            "以免评分器的状态进入 git"),
+    "init.done": ("Course folder ready: {dir} ({written} written, {kept} kept).\n"
+                  "Next: {cd}grader check chapter19   (then open exercises/chapter19_conv.py)",
+                  "课程文件夹已就绪：{dir}（写入 {written} 个，保留 {kept} 个）。\n"
+                  "下一步：{cd}grader check chapter19   （然后打开 exercises/chapter19_conv.py）"),
+    "init.failed": ("The course folder {dir} is incomplete: {failed} file(s) could not be written.",
+                    "课程文件夹 {dir} 不完整：有 {failed} 个文件无法写入。"),
+    "gradescope.no_sandbox": ("this submission was not graded: the autograder is configured to "
+                              "grade in a sandbox, and none can be had on this machine ({why}). "
+                              "This is not your fault: please tell your instructor (rebuild the "
+                              "bundle with `grader gradescope --no-sandbox` to grade without "
+                              "one).",
+                              "本次提交未评分：自动评分器被配置为在沙箱中评分，但这台机器上无法"
+                              "建立沙箱（{why}）。这不是你的问题：请告知老师（用 `grader "
+                              "gradescope --no-sandbox` 重新生成评分包即可不用沙箱评分）。"),
+    "isolation.none": ("no sandbox can be had here ({why}): install bubblewrap (Debian/Ubuntu: "
+                       "apt-get install bubblewrap), run the grader as root for the dedicated-"
+                       "user fallback, or pass --no-sandbox to grade without one",
+                       "这里无法建立沙箱（{why}）：请安装 bubblewrap（Debian/Ubuntu："
+                       "apt-get install bubblewrap），或以 root 运行评分器以使用专用用户，"
+                       "或加 --no-sandbox 不用沙箱评分"),
+    "forbidden.tampered": ("the from-scratch guard (the grader's own code in your process) was "
+                           "switched off or changed",
+                           "“从零实现”检查（评分器在你的进程中的代码）被关闭或修改了"),
     # -- notebooks (helper D adds here) --
     "nb.howto": ("**How this notebook works.** Run the setup cell first. Then, for each exercise, "
                  "replace `raise NotImplementedError` in its code cell with your code, run the "
@@ -375,6 +439,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "对其他章节的导入（`from chapter19_conv import corr2d`）来自项目的 `exercises/` "
                  "文件夹，除非你在本笔记本中定义了该名称。在终端中运行 `grader check {file}` "
                  "可为保存的笔记本评分。"),
+    "nb.howto_other_chapters": (
+        "Without a project folder (a notebook opened alone, on Colab or in plain Jupyter), "
+        "another chapter's functions come from your notebook of that chapter in the same folder "
+        "(`chapter19_conv.ipynb`); when there is none, the setup cell names what to define here.",
+        "没有项目文件夹时（单独打开的笔记本，在 Colab 或普通 Jupyter 中），其他章节的函数来自同一"
+        "文件夹中你那一章的笔记本（`chapter19_conv.ipynb`）；如果没有，设置单元格会列出需要在这里"
+        "定义的名称。"),
+    "nb.install": ("Install the grader, once (skipped when it is installed already). convgrade "
+                   "is not on PyPI yet: put the wheel from your instructor ({wheel}) next to "
+                   "this notebook (on Colab: the Files panel, then Upload), or set CONVGRADE "
+                   "to its URL.",
+                   "安装评分器，只需一次（已安装时跳过）。convgrade 还没有发布到 PyPI：请把老师给你的 "
+                   "wheel 文件（{wheel}）放在本笔记本旁边（Colab：左侧“文件”面板中上传），或把 "
+                   "CONVGRADE 设为它的网址。"),
+    "nb.install_missing": ("{{CONVGRADE}} not found: upload it next to this notebook (Colab: "
+                           "Files panel, Upload) or set CONVGRADE to its URL, then run this cell "
+                           "again.",
+                           "找不到 {{CONVGRADE}}：请把它上传到本笔记本旁边（Colab：“文件”面板中上传），"
+                           "或把 CONVGRADE 设为它的网址，然后重新运行此单元格。"),
+    "nb.setup_standalone": ("convgrade: {chapter}; no exercises/ folder here: other chapters "
+                            "come from your notebooks in {folder}",
+                            "convgrade：{chapter}；这里没有 exercises/ 文件夹：其他章节来自 "
+                            "{folder} 中你的笔记本"),
+    "nb.earlier_from": ("  {names} (chapter {number}): from {notebook}",
+                        "  {names}（第 {number} 章）：来自 {notebook}"),
+    "nb.earlier_missing": ("  {names} (chapter {number}): not found, neither {module}.py nor "
+                           "{module}.ipynb is in {folder}. Define {names} in a cell of this "
+                           "notebook (your own code from chapter {number}), or put your "
+                           "{module}.ipynb there and run this cell again.",
+                           "  {names}（第 {number} 章）：找不到，{folder} 中既没有 {module}.py 也"
+                           "没有 {module}.ipynb。请在本笔记本的单元格中定义 {names}（你在第 "
+                           "{number} 章写的代码），或把你的 {module}.ipynb 放到那里后重新运行此"
+                           "单元格。"),
+    "nb.earlier_undefined": ("{name} comes from chapter {number} ({module}), which is not here: "
+                             "define {name} in this notebook, or put your {module}.ipynb next "
+                             "to it and run the setup cell again.",
+                             "{name} 来自第 {number} 章（{module}），但这里没有它：请在本笔记本中"
+                             "定义 {name}，或把你的 {module}.ipynb 放在旁边并重新运行设置单元格。"),
     "nb.formula": ("Key formula", "核心公式"),
     "nb.exercise": ("Exercise {number}: `{signature}` ({points:g} pt)",
                     "练习 {number}：`{signature}`（{points:g} 分）"),

@@ -20,7 +20,9 @@ Three parts, in the order data flows:
   folder, as for a chapter file: ``--exercises DIR`` when given; ``solutions/`` with
   ``--solutions``, ``GRADER_SOLUTIONS=1`` or a notebook made with ``--solutions``; else the
   project's ``exercises/``. The project is found from the notebook's folder (the kernel's working
-  folder), then the current folder, then the grader's own checkout.
+  folder), then the current folder. Without a project (a notebook opened alone, on Colab),
+  another chapter's module is made from the learner's notebook of that chapter in the same
+  folder, or stands in with names that say what to define (``support_modules``).
 
 ``grader.check`` sends the kernel's cells to a verdict process (``serve``, one per kernel, fed
 JSON lines on stdin), so that pytest, Hypothesis and the learner's code never run inside the
@@ -189,9 +191,43 @@ def notebook_source(root: Path, chapter: Any, solutions: bool, lang: str) -> str
     raise LookupError(t("nb.no_source", lang, file=chapter.filename, folders=folders))
 
 
+def wheel_name() -> str:
+    """The file name of this version's wheel, what a notebook's install cell installs."""
+    import grader
+
+    return f"convgrade-{grader.__version__}-py3-none-any.whl"
+
+
+def install_cell(lang: str, install: str | None = None) -> str:
+    """The notebook's first code cell: ``%pip install`` the grader unless it is importable.
+    There is no PyPI release yet, so it installs ``install`` (a wheel's path or URL, a
+    ``git+https://`` URL, or later ``convgrade``), by default the wheel file next to the
+    notebook, and says what to do when that file is not there."""
+    from grader.messages import t
+
+    spec = install or wheel_name()
+    comment = textwrap.wrap(t("nb.install", lang, wheel=wheel_name()), 96)
+    missing = "f" + repr(t("nb.install_missing", lang))
+    return "\n".join([
+        *(f"# {line}" for line in comment),
+        f"CONVGRADE = {spec!r}",
+        "import importlib.util",
+        "import os",
+        "",
+        'if importlib.util.find_spec("grader") is None:',
+        '    if "://" not in CONVGRADE and CONVGRADE.endswith(".whl") \\',
+        "            and not os.path.exists(CONVGRADE):",
+        f"        print({missing})",
+        "    else:",
+        "        %pip install -q {CONVGRADE}",
+        "        importlib.invalidate_caches()",
+    ]) + "\n"
+
+
 def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: str = "en",
-                   filename: str | None = None) -> Any:
-    """An nbformat v4 notebook for ``chapter`` (a ``catalog.Chapter``) made from ``source``."""
+                   filename: str | None = None, install: str | None = None) -> Any:
+    """An nbformat v4 notebook for ``chapter`` (a ``catalog.Chapter``) made from ``source``;
+    ``install``: what its install cell installs (see ``install_cell``)."""
     import nbformat
     from nbformat import v4
 
@@ -218,7 +254,8 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
         intro = docstring_markdown("\n\n".join(paragraphs)) if paragraphs else ""
     cells.append(v4.new_markdown_cell(f"# {heading}\n\n{intro}".rstrip() + "\n", id="intro"))
     nb_file = filename or f"notebooks/{chapter.module}.ipynb"
-    cells.append(v4.new_markdown_cell(t("nb.howto", lang, file=nb_file), id="howto"))
+    cells.append(v4.new_markdown_cell(t("nb.howto", lang, file=nb_file) + "\n\n"
+                                      + t("nb.howto_other_chapters", lang), id="howto"))
     formulas = FORMULAS.get(chapter.id, [])
     if formulas:
         maths = "\n\n".join(f"$$\n{f}\n$$" for f in formulas)
@@ -229,6 +266,8 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
              f"{', solutions=True' if solutions else ''})"]
     if parts and parts[0].exercise is None:
         setup += ["", parts.pop(0).code.rstrip("\n")]
+    cells.append(v4.new_code_cell(install_cell(lang, install), id="install",
+                                  metadata={"convgrade": {"role": "install"}}))
     cells.append(v4.new_code_cell("\n".join(setup) + "\n", id="setup",
                                   metadata={"convgrade": {"role": "setup"}}))
     number = 0
@@ -340,14 +379,19 @@ def _calls_nothing(node: ast.AST) -> bool:
     return True
 
 
-def exec_cells(namespace: dict, cells: list, strict: bool = True) -> None:
+def exec_cells(namespace: dict, cells: list, strict: bool = True,
+               support: dict | None = None) -> None:
     """Run the definitions of ``cells`` ((python, shown source, filename) triples) in
     ``namespace``: what the worker does to load a notebook as a chapter module.
 
     ``strict`` (a saved notebook): a cell that does not compile raises, as a chapter file
     would. Otherwise (a kernel's history) such a cell is skipped, and so is a definition that
-    raises, because the kernel skipped them too."""
+    raises, because the kernel skipped them too. ``support``: other chapters' modules that
+    have no file in the graded folder (``support_modules``), importable from the cells."""
     import linecache
+
+    if support:
+        use_support(support)
 
     for python, shown, filename in cells:
         try:
@@ -372,19 +416,28 @@ def exec_cells(namespace: dict, cells: list, strict: bool = True) -> None:
                 continue
 
 
-def module_sources(module: str, cells: list, strict: bool) -> dict[str, tuple[str, str]]:
-    """``Worker(sources=...)`` that load ``cells`` as ``module``. The loader line is named as a
-    file of the grader, so it never shows in a learner's traceback (the worker counts a
-    relative name such as ``<loader>`` as a file of the graded folder)."""
+def module_sources(module: str, cells: list, strict: bool,
+                   support: dict | None = None) -> dict[str, tuple[str, str]]:
+    """``Worker(sources=...)`` that load ``cells`` as ``module`` (and make ``support``, other
+    chapters from the learner's notebooks, importable). The loader line is named as a file of
+    the grader, so it never shows in a learner's traceback (the worker counts a relative name
+    such as ``<loader>`` as a file of the graded folder)."""
     cells = [tuple(c) for c in cells]
     loader = (f"__import__('grader.notebooks', fromlist=['exec_cells'])"
-              f".exec_cells(globals(), {cells!r}, strict={bool(strict)!r})\n")
+              f".exec_cells(globals(), {cells!r}, strict={bool(strict)!r}, "
+              f"support={_plain_support(support)!r})\n")
     return {module: (loader, str(Path(__file__).with_name("<notebook loader>")))}
 
 
-def notebook_cells(nb: Any) -> list[tuple[str, str, str]]:
+def _plain_support(support: dict | None) -> dict:
+    return {name: (None if cells is None else [tuple(c) for c in cells], str(file), int(number))
+            for name, (cells, file, number) in (support or {}).items()}
+
+
+def notebook_cells(nb: Any, prefix: str = "") -> list[tuple[str, str, str]]:
     """A saved notebook's code cells, top to bottom, as (python, source, filename); a cell is
-    named by its place among the code cells: ``<learner cell 3>``."""
+    named by its place among the code cells: ``<learner cell 3>`` (``prefix`` names the
+    notebook, for another chapter's: ``<learner chapter19_conv.ipynb cell 3>``)."""
     cells = []
     number = 0
     for cell in nb.get("cells", []):
@@ -394,7 +447,7 @@ def notebook_cells(nb: Any) -> list[tuple[str, str, str]]:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if source.strip():
-            cells.append((to_python(source), source, f"<learner cell {number}>"))
+            cells.append((to_python(source), source, f"<learner {prefix}cell {number}>"))
     return cells
 
 
@@ -431,29 +484,160 @@ def support_folder(starts: list[Path], solutions: bool) -> tuple[Path, Path | No
     """(the folder other chapters are imported from, the project root or None). A project is
     a folder whose ``exercises/`` or ``solutions/`` holds chapter files (a folder of notebooks
     that happens to be called ``solutions/`` is not one)."""
+    from grader.course_files import installed_solutions
     from grader.project import find_root
 
     names = ("solutions", "exercises") if solutions else ("exercises", "solutions")
-    for start in [*starts, Path(__file__).resolve().parent.parent]:
+    for start in starts:
         root = find_root(start)
         while root is not None:
             for name in names:
                 if any((root / name).glob("chapter*.py")):
                     return root / name, root
             root = find_root(root.parent) if root.parent != root else None
+    # No project (a notebook opened alone): the instructor's switch takes the installed
+    # reference; otherwise other chapters come from the learner's notebooks (support_modules).
+    installed = installed_solutions() if solutions else None
+    if installed is not None:
+        return installed, None
     return starts[0].resolve(), None
+
+
+# == other chapters without their file ==========================================================
+#
+# A notebook opened alone (Colab, plain Jupyter) has no ``exercises/`` to import
+# ``chapter19_conv`` from. Such a module then comes from the learner's notebook of that chapter
+# in the notebook's folder (its definitions, as for grading), or, when there is none, stands in
+# with names that say what to define. The kernel (``setup_notebook``) and the worker
+# (``exec_cells``) use the same finder with the same cells, so both see the same code; never
+# the solutions.
+
+
+def chapter_imports(chapter: Any, catalog: Any) -> dict[str, list[str]]:
+    """{module of another chapter: names} that ``chapter``'s course file imports (chapter 21:
+    ``{"chapter19_conv": ["corr2d"]}``), from the installed course."""
+    from grader.course_files import installed_course
+
+    course = installed_course()
+    path = course / "exercises" / chapter.filename if course is not None else None
+    if path is None or not path.is_file():
+        return {}
+    modules = {ch.module for ch in catalog.chapters} - {chapter.module}
+    found: dict[str, list[str]] = {}
+    for node in ast.parse(path.read_text("utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.module in modules:
+            found.setdefault(node.module, []).extend(a.name for a in node.names)
+    return found
+
+
+def notebook_of(folder: Path, chapter: Any, exclude: Path | None = None) -> Path | None:
+    """The learner's notebook of ``chapter`` in ``folder``: ``<module>.ipynb``, else one whose
+    convgrade metadata names the chapter (a renamed copy)."""
+    exact = folder / f"{chapter.module}.ipynb"
+    if exact.is_file() and exact.resolve() != exclude:
+        return exact
+    for path in sorted(folder.glob("*.ipynb")):
+        if path.resolve() == exclude:
+            continue
+        try:
+            meta = json.loads(path.read_text("utf-8")).get("metadata", {}).get("convgrade", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(meta, dict) and meta.get("chapter") == chapter.id:
+            return path
+    return None
+
+
+def support_modules(chapter: Any, catalog: Any, folder: Path, notebook_dir: Path,
+                    exclude: Path | None = None) -> dict[str, tuple[list | None, str, int]]:
+    """{module: (cells, file, chapter number)} for every other chapter whose file is not in
+    ``folder``: the definition cells of the learner's notebook of it in ``notebook_dir``, or
+    None when there is none (its names then say what to define)."""
+    import nbformat
+
+    found: dict[str, tuple[list | None, str, int]] = {}
+    for other in catalog.chapters:
+        if other.id == chapter.id or (folder / other.filename).is_file():
+            continue
+        path = notebook_of(notebook_dir, other, exclude)
+        cells = None
+        if path is not None:
+            try:
+                cells = notebook_cells(nbformat.read(str(path), as_version=4),
+                                       prefix=f"{path.name} ")
+            except Exception:  # an unreadable notebook is as good as none
+                path = None
+        file = str(path.resolve()) if path is not None else str(folder / f"{other.module}.ipynb")
+        found[other.module] = (cells, file, other.number)
+    return found
+
+
+class ChapterFinder:
+    """``sys.meta_path`` finder and loader of ``support_modules``' modules."""
+
+    def __init__(self, support: dict, lang: str = "en") -> None:
+        self.support = support
+        self.lang = lang
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in self.support:
+            return None
+        from importlib.machinery import ModuleSpec
+
+        return ModuleSpec(name, self, origin=self.support[name][1])
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        cells, file, number = self.support[module.__name__]
+        module.__file__ = file
+        if cells is not None:
+            exec_cells(module.__dict__, cells, strict=False)
+            return
+        lang, name = self.lang, module.__name__
+
+        def __getattr__(attr: str) -> Any:
+            if attr.startswith("__") or not attr.isidentifier():
+                raise AttributeError(attr)
+            from grader.messages import t
+
+            message = t("nb.earlier_undefined", lang, name=attr, number=number, module=name)
+            # Named as the missing notebook, so the grader counts it as the learner's code
+            # that is not written yet (``not_started``, naming ``attr``).
+            code = compile(f"def {attr}(*args, **kwargs):\n"
+                           f"    raise NotImplementedError({message!r})\n", file, "exec")
+            space: dict = {}
+            exec(code, space)
+            return space[attr]
+
+        module.__getattr__ = __getattr__
+
+
+def use_support(support: dict, lang: str = "en") -> None:
+    """Make ``support``'s modules importable here, in place of those provided before (the
+    modules imported from them are dropped, so the next import reads the new ones)."""
+    for finder in [f for f in sys.meta_path if isinstance(f, ChapterFinder)]:
+        sys.meta_path.remove(finder)
+        for name in finder.support:
+            sys.modules.pop(name, None)
+    for name in support:
+        sys.modules.pop(name, None)
+    sys.meta_path.insert(0, ChapterFinder(support, lang))
 
 
 # == grading ====================================================================================
 
 def kernel_plan(exercises: list, chapter: Any, cells: list, *, folder: Path,
-                root: Path | None, solutions: bool, device: str, seed: int | None) -> Any:
+                root: Path | None, solutions: bool, device: str, seed: int | None,
+                support: dict | None = None) -> Any:
     """The plan for a notebook's cells: they stand for the chapter's module; other chapters
-    come from ``folder``. ``solutions`` is the instructor's switch (never the notebook's)."""
+    come from ``folder``, else from ``support`` (the learner's other notebooks, see
+    ``support_modules``). ``solutions`` is the instructor's switch (never the notebook's)."""
 
     strict = False  # a kernel skips what did not run; a saved notebook is graded strictly
-    return _plan(exercises, chapter, module_sources(chapter.module, cells, strict), folder,
-                 root, solutions, device, seed, key=f"notebook:{chapter.module}")
+    return _plan(exercises, chapter, module_sources(chapter.module, cells, strict, support),
+                 folder, root, solutions, device, seed, key=f"notebook:{chapter.module}")
 
 
 def _plan(exercises: list, chapter: Any, sources: dict, folder: Path, root: Path | None,
@@ -512,11 +696,74 @@ def notebook_plan(args: Any, lang: str) -> tuple[Any, Path | None]:
         folder, root = project.graded_folder(args)
     else:
         folder, root = support_folder([path.resolve().parent, Path.cwd()], solutions)
-    plan = _plan(exercises, chapter, module_sources(chapter.module, notebook_cells(nb), True),
+    support = support_modules(chapter, catalog, folder, path.resolve().parent,
+                              exclude=path.resolve())
+    plan = _plan(exercises, chapter,
+                 module_sources(chapter.module, notebook_cells(nb), True, support),
                  folder, root, solutions, args.device, args.seed, key=str(path.resolve()),
                  memory_limit_mb=project.memory_limit(args.memory_limit, args.device),
                  thorough=args.thorough, isolation=project.isolation(args))
     return plan, root
+
+
+def submission_notebooks(folder: Path, catalog: Any) -> dict[str, Path]:
+    """{chapter id: notebook} of a submitted folder (any depth, checkpoints and hidden folders
+    left out): a chapter's ``<module>.ipynb`` first, else the first notebook that holds it."""
+    found: dict[str, list[Path]] = {}
+    import nbformat
+
+    for path in sorted(folder.rglob("*.ipynb")):
+        rel = path.relative_to(folder).parts
+        if any(part.startswith(".") or part in ("__pycache__", "__MACOSX") for part in rel):
+            continue
+        try:
+            chapter = notebook_chapter(nbformat.read(str(path), as_version=4), catalog)
+        except Exception:  # not a notebook: graded as missing, as a file that is not there
+            continue
+        if chapter is not None:
+            found.setdefault(chapter.id, []).append(path)
+    return {cid: min(paths, key=lambda p: (p.name != f"{catalog.chapter(cid).module}.ipynb",
+                                           len(p.parts), str(p)))
+            for cid, paths in found.items()}
+
+
+def submission_sources(folder: Path, graded_dir: Path, chapter_ids: list[str],
+                       catalog: Any) -> dict[str, tuple[str, str]] | None:
+    """``Plan.sources`` for a submission's notebooks (``grader grade``, Gradescope): each
+    graded chapter without its ``.py`` file in ``graded_dir`` but with a notebook is its
+    notebook's code cells, graded strictly as ``grader check PATH.ipynb`` does; the other
+    chapters it imports come from their files, else from the submission's notebooks, else
+    stand in (``support_modules``). None when no notebook stands for a graded chapter."""
+    import nbformat
+
+    by_chapter = submission_notebooks(folder, catalog)
+    support: dict[str, tuple[list | None, str, int]] = {}
+    cells_of: dict[str, list] = {}
+    for chapter in catalog.chapters:
+        if (graded_dir / chapter.filename).is_file():
+            continue
+        path = by_chapter.get(chapter.id)
+        cells = None
+        if path is not None:
+            try:
+                cells = cells_of[chapter.id] = notebook_cells(
+                    nbformat.read(str(path), as_version=4), prefix=f"{path.name} ")
+            except Exception:
+                path = None
+        file = str(path.resolve()) if path is not None \
+            else str(graded_dir / f"{chapter.module}.ipynb")
+        support[chapter.module] = (cells, file, chapter.number)
+    sources: dict[str, tuple[str, str]] = {}
+    for cid in chapter_ids:
+        chapter = catalog.chapter(cid)
+        if cid not in cells_of:
+            continue
+        others = {m: v for m, v in support.items() if m != chapter.module}
+        # A graded notebook's cells are named as in `grader check PATH.ipynb`.
+        cells = [(python, shown, name.replace(f"{by_chapter[cid].name} ", "", 1))
+                 for python, shown, name in cells_of[cid]]
+        sources.update(module_sources(chapter.module, cells, True, others))
+    return sources or None
 
 
 # == in a kernel ================================================================================
@@ -542,16 +789,33 @@ def setup_notebook(chapter: str, *, solutions: bool = False) -> None:
     from grader import catalog as catalog_mod
     from grader.messages import default_lang, t
 
-    ch = catalog_mod.load().chapter(chapter)
+    catalog = catalog_mod.load()
+    ch = catalog.chapter(chapter)
+    lang = default_lang()
     solutions = _kernel_solutions(solutions)
-    folder, root = support_folder([Path.cwd()], solutions)
+    here = Path.cwd()
+    folder, root = support_folder([here], solutions)
     previous = _STATE.get("path")
     if previous in sys.path:
         sys.path.remove(previous)
     sys.path.insert(0, str(folder))
+    support = support_modules(ch, catalog, folder, here)
+    use_support(support, lang)
     _STATE.update(chapter=ch.id, folder=str(folder), root=str(root) if root else None,
-                  solutions=solutions, path=str(folder))
-    print(t("nb.setup_done", default_lang(), chapter=ch.id, folder=folder))
+                  solutions=solutions, path=str(folder), support=support)
+    key = "nb.setup_done" if root is not None or solutions else "nb.setup_standalone"
+    print(t(key, lang, chapter=ch.id, folder=folder))
+    for module, names in chapter_imports(ch, catalog).items():
+        if module not in support:
+            continue
+        cells, file, number = support[module]
+        shown = ", ".join(names)
+        if cells is not None:
+            print(t("nb.earlier_from", lang, names=shown, number=number,
+                    notebook=Path(file).name))
+        else:
+            print(t("nb.earlier_missing", lang, names=shown, number=number, module=module,
+                    folder=here))
     if _ipython() is not None:
         _service()  # starts importing now
 
@@ -581,14 +845,16 @@ def check(target: str | None = None, *, lang: str | None = None, device: str = "
     chapter = catalog.chapter(chapters.pop())
     if _STATE.get("folder"):
         folder, root, solutions = _STATE["folder"], _STATE["root"], _STATE["solutions"]
+        support = _STATE.get("support")
     else:
         solutions = _kernel_solutions(False)
         found, found_root = support_folder([Path.cwd()], solutions)
         folder, root = str(found), str(found_root) if found_root else None
+        support = support_modules(chapter, catalog, found, Path.cwd())
     plan = kernel_plan(exercises, chapter,
                        history_cells(list(shell.history_manager.input_hist_raw)),
                        folder=Path(folder), root=Path(root) if root else None,
-                       solutions=solutions, device=device, seed=seed)
+                       solutions=solutions, device=device, seed=seed, support=support)
     try:
         run = _service().submit(plan)
     except BaseException as exc:  # an interrupted kernel stops the grading too

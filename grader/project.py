@@ -234,7 +234,7 @@ def isolation(args: Any, sandbox_default: bool = False) -> str:
         return choose_isolation(getattr(args, "isolation", None) or "auto",
                                 getattr(args, "sandbox", None), sandbox_default)
     except IsolationUnavailable as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
 
 
 def add_isolation_options(parser: Any) -> None:

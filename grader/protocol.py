@@ -6,7 +6,8 @@ every class. Each dict has ``op`` (a request) or ``status`` (a reply); the other
 
 Requests:
 - ``setup`` (the first message, once): ``folder``, ``forbidden`` (folders the learner's code may
-  not open), ``sources`` ({module: (source, filename)} for a notebook's cells, or None).
+  not open), ``sources`` ({module: (source, filename)} for a notebook's cells, or None),
+  ``exercises`` ({module: {function: qualname}}: calls to these are recorded).
 - ``ping``; ``load`` ``module``; ``call``/``new``/``method``/``probe`` with ``module``, ``name``
   (or ``handle``), ``args``, ``kwargs`` (``wire.encode``d), ``scratch`` (the from-scratch rule),
   ``return_args`` (send the arguments back, to check they were not modified), ``method`` /
@@ -18,7 +19,8 @@ Replies: ``ready`` (``pid``, ``cuda``); ``ok`` (``value``, and ``products``, ``h
 ``args_after`` where asked); ``event`` (progress of a long request; more replies follow);
 ``not_implemented`` (``function``, ``file``: which stub raised); ``raised`` (``type``, ``message``,
 ``bases``, ``traceback``: the learner's frames only); ``import_failed`` (as ``raised``);
-``missing`` (``what``, ``attribute``); ``forbidden`` (``call``, ``where``).
+``missing`` (``what``, ``attribute``); ``forbidden`` (``call``, ``where``). Any reply to a call
+may carry ``reached``: the other exercises (qualnames) the call went through.
 """
 
 from __future__ import annotations
@@ -35,5 +37,7 @@ READY, OK, EVENT, NOT_IMPLEMENTED, RAISED, IMPORT_FAILED, MISSING, FORBIDDEN = (
 
 
 def setup(folder: str, forbidden: tuple[str, ...] | list[str],
-          sources: dict[str, tuple[str, str]] | None) -> dict[str, Any]:
-    return {"op": SETUP, "folder": folder, "forbidden": list(forbidden), "sources": sources}
+          sources: dict[str, tuple[str, str]] | None,
+          exercises: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"op": SETUP, "folder": folder, "forbidden": list(forbidden), "sources": sources,
+            "exercises": exercises or {}}

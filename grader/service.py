@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import catalog as catalog_mod
+from grader import outcomes
 from grader.plan import Plan
 from grader.results import INTERNAL, RunResult
 from grader.worker_client import Worker
@@ -35,6 +36,8 @@ def worker_for(plan: Plan, server: Any = "shared") -> Worker:
                     forbidden_dirs=plan.forbidden_dirs, isolation=plan.isolation,
                     server=server)
     worker.preload = catalog.preload(catalog.resolve(list(plan.targets)))
+    worker.exercises = {ch.module: {ex.name: ex.qualname for ex in ch.exercises}
+                        for ch in catalog.chapters}
     return worker
 
 
@@ -64,11 +67,9 @@ def configure_hypothesis(database: str | None) -> Any:
 def run(plan: Plan, worker: Worker | None = None) -> RunResult:
     """Grade ``plan``. ``worker``: one made by ``worker_for(plan)`` (and maybe started early);
     closed at the end either way."""
-    import pytest
     import torch
 
     from grader.learner import Learner
-    from grader.plugin import GraderPlugin
 
     started = time.perf_counter()
     # Checks run thousands of operations on tiny tensors: a thread pool only adds hand-offs
@@ -82,6 +83,30 @@ def run(plan: Plan, worker: Worker | None = None) -> RunResult:
     learner = Learner(worker, catalog, device=device)
     if plan.show_output:
         learner.output_limit = None
+    plugin = _pytest_pass(learner, exercises, plan, db, catalog)
+    try:
+        results = list(plugin.results.values())
+        _name_culprits(results, learner, plan, db, catalog)
+    finally:
+        worker.close()
+    for result in results:
+        if result.checks == 0 and result.passed:
+            # Nothing graded it: never a pass. (A catalog entry without checks, or a check
+            # module that failed to import.)
+            result.outcome, result.key = outcomes.ERROR, INTERNAL
+            result.data = {"detail": "no check ran for this exercise" + (
+                f": {plugin.collect_errors[0]}" if plugin.collect_errors else "")}
+    return RunResult(plan.job_id, results, time.perf_counter() - started, device,
+                     plan.isolation, plugin.collect_errors)
+
+
+def _pytest_pass(learner: Any, exercises: list, plan: Plan, db: Any, catalog: Any) -> Any:
+    """One pytest session over the check modules of ``exercises``: the plugin, with a result
+    per exercise."""
+    import pytest
+
+    from grader.plugin import GraderPlugin
+
     plugin = GraderPlugin(learner, exercises, seed=plan.seed, database=db,
                           budget_factor=plan.budget_factor)
     chapters = list(dict.fromkeys(ex.chapter for ex in exercises))
@@ -104,17 +129,33 @@ def run(plan: Plan, worker: Worker | None = None) -> RunResult:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
-        worker.close()
-    results = list(plugin.results.values())
-    for result in results:
-        if result.checks == 0 and result.passed:
-            # Nothing graded it: never a pass. (A catalog entry without checks, or a check
-            # module that failed to import.)
-            result.outcome, result.key = "error", INTERNAL
-            result.data = {"detail": "no check ran for this exercise" + (
-                f": {plugin.collect_errors[0]}" if plugin.collect_errors else "")}
-    return RunResult(plan.job_id, results, time.perf_counter() - started, device,
-                     plan.isolation, plugin.collect_errors)
+    return plugin
+
+
+# Outcomes after which naming another exercise helps: the exercise ran and went wrong.
+_BLAMABLE = (outcomes.FAILED, outcomes.ERROR, outcomes.TIMEOUT, outcomes.CRASHED)
+
+
+def _name_culprits(results: list, learner: Any, plan: Plan, db: Any, catalog: Any) -> None:
+    """An exercise that went wrong after its calls reached another exercise of the learner's
+    (chapter 21's ``corr2d_multi_in`` calls chapter 19's ``corr2d``) gets ``culprit`` in its
+    data when that one fails its own checks: graded here when the run did not include it (a
+    second pass, only then). Points still follow each exercise's own result."""
+    by_name = {r.name: r for r in results}
+    suspects = {r.name: sorted(learner.reached.get(r.name, ())) for r in results
+                if r.outcome in _BLAMABLE and learner.reached.get(r.name)}
+    unknown = sorted({dep for deps in suspects.values() for dep in deps} - set(by_name))
+    verdicts = {name: r.outcome for name, r in by_name.items()}
+    if unknown:
+        extra = _pytest_pass(learner, catalog.resolve(unknown), plan, db, catalog)
+        verdicts.update({name: r.outcome for name, r in extra.results.items()})
+    for name, deps in suspects.items():
+        failing = [dep for dep in deps if verdicts.get(dep) not in (None, outcomes.PASSED)]
+        if failing:
+            data = by_name[name].data
+            data["culprit"] = {"dep": failing[0], "outcome": verdicts[failing[0]]}
+            # What the result resembles is the other exercise's mistake, not this one's.
+            data.pop("diagnosis", None)
 
 
 def _module_file(module: str) -> str:

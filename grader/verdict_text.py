@@ -110,6 +110,11 @@ def exercise_text(result: Any, lang: str, hint: str = "") -> str:
         body = render(result.key, result.data or {}, lang)
     except Exception as exc:  # a rendering bug must not hide the verdict
         body = t("internal", lang, detail=f"rendering {result.key}: {exc!r}")
+    culprit = (result.data or {}).get("culprit")
+    if culprit:  # the real culprit first: another exercise this one calls
+        body = t("culprit", lang, name=result.name.split(".")[-1], dep=culprit["dep"],
+                 dep_name=culprit["dep"].split(".")[-1],
+                 outcome=t(f"outcome.{culprit['outcome']}", lang)) + "\n" + body
     if result.outcome in (outcomes.FAILED, outcomes.ERROR) and hint:
         body += "\n" + t("hint", lang, text=hint)
     return body

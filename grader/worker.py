@@ -15,6 +15,7 @@ import importlib
 import os
 import pickle
 import sys
+import threading
 import traceback
 import types
 from typing import Any
@@ -34,11 +35,17 @@ class _Worker:
         self.sources = sources or {}  # module name -> (source text, filename), e.g. notebooks
         self.handles: dict[int, Any] = {}
         self.modules: dict[str, types.ModuleType] = {}
-        # Folders the learner's code may not open (the reference solutions, wherever they are).
-        self.forbidden_dirs = tuple(os.path.realpath(d) for d in forbidden_dirs)
+        # Folders the learner's code may not open: the reference solutions, wherever they are,
+        # and the checks' own references (grader/checks, next to this file).
+        checks = os.path.join(os.path.dirname(os.path.realpath(__file__)), "checks")
+        self.forbidden_dirs = tuple(dict.fromkeys(
+            [*(os.path.realpath(d) for d in forbidden_dirs), checks]))
         self.forbidden_hit: dict | None = None
         self.default_threads = 1  # torch's own choice, for training (set by main)
+        self.exercises: dict[str, dict[str, str]] = {}  # module -> {function: qualname}
+        self.reached: set[str] = set()  # exercises the current call reached
         self.emit: Any = None  # sends an ``event`` reply (set by main)
+        self.dispatch: Any = None  # the from-scratch guard's dispatcher layer (set by main)
 
     def audit(self, event: str, args: tuple) -> None:
         """Audit hook: opening any file of the reference solutions (``import solutions...``,
@@ -58,7 +65,9 @@ class _Worker:
                 continue
             if self.forbidden_hit is None:
                 name = os.path.relpath(real, os.path.dirname(forbidden))
-                self.forbidden_hit = {"call": f"the reference solutions ({name})",
+                what = "the grader's checks" if forbidden.endswith(os.sep + "checks") \
+                    else "the reference solutions"
+                self.forbidden_hit = {"call": f"{what} ({name})",
                                       "where": self._learner_line()}
             raise ForbiddenFile(real)
 
@@ -132,6 +141,7 @@ class _Worker:
             if not self.is_learner_file(getattr(module, "__file__", "") or ""):
                 raise _Missing(f"{name}.py")
         self.modules[name] = module
+        self.instrument()
         return module
 
     def target(self, msg: dict) -> Any:
@@ -144,12 +154,19 @@ class _Worker:
 
     # -- requests -----------------------------------------------------------------------------
     def handle(self, msg: dict) -> dict:
+        reply = self._handle(msg)
+        if self.reached:  # whatever the call did, which other exercises it reached
+            reply["reached"] = sorted(self.reached)
+        return reply
+
+    def _handle(self, msg: dict) -> dict:
         from grader import wire
 
         op = msg["op"]
         if op == "ping":
             return {"status": "ok", "value": os.getpid()}
         self.forbidden_hit = None
+        self.reached = set()
         if op == "train":
             return self.train(msg["config"])
         if op == "load":
@@ -169,6 +186,7 @@ class _Worker:
             return device
 
         guard = None
+        scratch: dict = {}
         try:
             target = self.target(msg)
             args = wire.decode(msg.get("args", ()), device_map=here, handles=self.handles)
@@ -177,12 +195,13 @@ class _Worker:
                 from grader.forbidden import FromScratchGuard
 
                 guard = FromScratchGuard(self.is_learner_file)
-            result = self.run(op, msg, target, args, kwargs, guard)
+            result = self.run(op, msg, target, args, kwargs, guard, scratch)
         except _Missing as exc:
             return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
         except BaseException as exc:
-            if guard is not None and guard.hit is not None:
-                return {"status": "forbidden", **guard.hit}
+            hit = self.scratch_hit(guard, scratch)
+            if hit is not None:
+                return {"status": "forbidden", **hit}
             if self.forbidden_hit is not None:
                 return {"status": "forbidden", **self.forbidden_hit}
             return self.raised(exc)
@@ -192,19 +211,55 @@ class _Worker:
                     stream.flush()
                 except Exception:
                     pass
-        if guard is not None and guard.hit is not None:  # the learner swallowed ForbiddenCall
-            return {"status": "forbidden", **guard.hit}
+        hit = self.scratch_hit(guard, scratch)
+        if hit is not None:  # the learner swallowed ForbiddenCall
+            return {"status": "forbidden", **hit}
         if self.forbidden_hit is not None:
             return {"status": "forbidden", **self.forbidden_hit}
         reply = {"status": "ok", "value": wire.encode(result)}
         if guard is not None:
-            reply["products"] = dict(guard.products)
+            from grader.forbidden import merge_products
+
+            reply["products"] = merge_products(guard.products, scratch.get("products") or {},
+                                               threading.get_ident())
         if op == "new":
             self.handles[len(self.handles) + 1] = result
             reply["handle"] = (len(self.handles), type(result).__name__)
         if msg.get("return_args"):
             reply["args_after"] = wire.encode((args, kwargs))
         return reply
+
+    # -- which exercises a call reached -----------------------------------------------------------
+    def instrument(self) -> None:
+        """Wrap every exercise function bound in a learner module's globals (its own, and the
+        ones it imported from another chapter: chapter 21's ``corr2d``) so that a call records
+        which exercises it reached (``reached`` in the reply). The verdict side uses it to name
+        the real culprit: an exercise that fails because another one it calls is wrong."""
+        for module in list(self.modules.values()):
+            space = vars(module)
+            for key, value in list(space.items()):
+                qualname = self._exercise_of(value)
+                if qualname is not None:
+                    space[key] = self._recording(value, qualname)
+
+    def _exercise_of(self, value: Any) -> str | None:
+        if not isinstance(value, types.FunctionType) or getattr(value, "_grader_reached", None):
+            return None
+        module = getattr(value, "__module__", None)
+        return self.exercises.get(module, {}).get(value.__name__)
+
+    def _recording(self, fn: Any, qualname: str) -> Any:
+        import functools
+
+        worker = self
+
+        @functools.wraps(fn)
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            worker.reached.add(qualname)
+            return fn(*args, **kwargs)
+
+        recorded._grader_reached = qualname
+        return recorded
 
     def train(self, config: dict) -> dict:
         """``grader train``: the learner's LeNet trained by the learner's ``train``, progress
@@ -227,7 +282,24 @@ class _Worker:
             return {"status": "forbidden", **self.forbidden_hit}
         return {"status": "ok", "value": wire.encode(result)}
 
-    def run(self, op: str, msg: dict, target: Any, args: tuple, kwargs: dict, guard: Any) -> Any:
+    def scratch_hit(self, guard: Any, scratch: dict) -> dict | None:
+        """The first ready-made operator a from-scratch call used, as the learner wrote it
+        where the calling thread saw it, else as the dispatcher saw it (another thread,
+        TorchScript); or the guard found switched off or replaced."""
+        if guard is None:
+            return None
+        if guard.hit is not None:
+            return guard.hit
+        if scratch.get("hit") is not None:
+            return scratch["hit"]
+        if scratch.get("tampered"):
+            from grader.messages import t
+
+            return {"call": t("forbidden.tampered", "en"), "where": ""}
+        return None
+
+    def run(self, op: str, msg: dict, target: Any, args: tuple, kwargs: dict, guard: Any,
+            scratch: dict | None = None) -> Any:
         if op in ("call", "new"):
             fn = target
         elif op == "method":
@@ -243,8 +315,17 @@ class _Worker:
             raise ValueError(f"unknown op {op!r}")
         if guard is None:
             return fn(*args, **kwargs)
-        with guard:
-            return fn(*args, **kwargs)
+        dispatch = self.dispatch
+        if dispatch is None:  # no dispatcher layer (it failed to install): the mode alone
+            with guard:
+                return fn(*args, **kwargs)
+        dispatch.arm(self.is_learner_file)
+        try:
+            with guard:
+                return fn(*args, **kwargs)
+        finally:
+            hit, products = dispatch.disarm()
+            scratch.update(hit=hit, products=products, tampered=not dispatch.intact())
 
 
 class _Missing(Exception):
@@ -273,11 +354,27 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     worker = _Worker(folder, sources, forbidden_dirs)
     worker.default_threads = default_threads
+    worker.exercises = setup.get("exercises") or {}
+    # The checks (and their reference implementations) are never in this process: none of the
+    # grader modules a worker imports pulls them in; drop them should that ever change.
+    for name in [m for m in sys.modules if m == "grader.checks" or m.startswith("grader.checks.")]:
+        del sys.modules[name]
+    from grader import forbidden
+
+    try:
+        worker.dispatch = forbidden.install()  # before any learner module is imported
+    except Exception:  # noqa: BLE001  (an unknown torch: the TorchFunctionMode layer still runs)
+        worker.dispatch = None
     worker.emit = lambda event: conn.send_bytes(wire.dumps({"status": "event", **event}))
     sys.addaudithook(worker.audit)
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)
     sys.argv = ["learner"]
+    # Warnings are not the learner's prints: torch's (and the grader's own, e.g. reading .grad
+    # of a non-leaf for the report) would bury what the learner printed.
+    import warnings
+
+    warnings.simplefilter("ignore")
     conn.send_bytes(wire.dumps({"status": "ready", "pid": os.getpid(),
                                 "cuda": bool(torch.cuda.is_available())}))
     while True:

@@ -86,6 +86,9 @@ class Worker:
         self.folder = str(Path(folder).resolve())
         # The fork server workers come from: "shared" (this process's, started on first
         # use), a given ForkServer, or None (a fresh interpreter every time).
+        # A sandboxed worker is never forked from a server shared with other students.
+        if isolation != "process":
+            server = None
         self.server = launcher.fork_server() if server == "shared" else server
         self.sources = sources
         self.memory_limit_mb = memory_limit_mb
@@ -100,6 +103,7 @@ class Worker:
         self._starting: threading.Thread | None = None
         self.output = Output()
         self.echo: Callable[[bytes], None] | None = None  # also show learner output live
+        self.exercises: dict[str, dict[str, str]] = {}  # module -> {function: qualname}
 
     @property
     def proc(self) -> Any:
@@ -137,7 +141,7 @@ class Worker:
     def start(self) -> None:
         """Start the worker without waiting for it (``grader.launcher``), and send its setup."""
         spec = launcher.LaunchSpec(folder=self.folder, memory_limit_mb=self.memory_limit_mb,
-                                   isolation=self.isolation)
+                                   isolation=self.isolation, forbidden=self.forbidden_dirs)
         self.process = launcher.launch(spec, server=self.server)
         if not set(self.preload) <= self.process.preloaded:
             if self.server is not None and self.server.alive() \
@@ -150,7 +154,8 @@ class Worker:
                 # in this worker (no restart would do better).
                 self.process.preloaded = frozenset(self.preload)
         self.process.conn.send_bytes(pickle.dumps(protocol.setup(
-            self.folder, self.forbidden_dirs, self.sources)))
+            self.process.folder or self.folder, self.forbidden_dirs, self.sources,
+            self.exercises)))
         self.ready = False
         self.generation += 1
         threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()

@@ -205,7 +205,7 @@ def corr2d(X, K):
         for j in range(Y.shape[1]):
             Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
     return Y
-""", "failed", "true convolution"),
+""", "failed", "calls your corr2d, which fails its own check"),  # the real culprit first
     "not started": ("""
 def corr2d(X, K):
     raise NotImplementedError

@@ -113,3 +113,36 @@ def test_a_large_constant_input_is_summarised_not_printed():
     assert array_text(np.zeros((30, 30))) == "[all 900 values = 0]"
     assert "0.5" in array_text(np.full((3, 3), 0.5))  # small inputs are printed as they are
     assert array_text(np.arange(20.0)).startswith("[ 0.,")
+
+
+FLIPPED_CORR2D = {"corr2d": """
+def corr2d(X, K):
+    K = torch.flip(K, [0, 1])
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+"""}
+WRONG_MULTI_IN = {"corr2d_multi_in": """
+def corr2d_multi_in(X, K):
+    return sum(corr2d(x, k) for x, k in zip(X, K)) / len(X)
+"""}
+
+
+@pytest.mark.slow
+def test_the_real_culprit_is_named_first(tmp_path):
+    """Chapter 21 (the book's code) fails because chapter 19's corr2d is wrong: found at run
+    time (the calls reached corr2d) and by grading corr2d, which the run did not include."""
+    broken_dep = make_folder(tmp_path / "dep", MODULE, FLIPPED_CORR2D)
+    out = grade(broken_dep, ["chapter21.corr2d_multi_in", "chapter21.corr2d_multi_in_out_1x1"],
+                extra=["--lang", "zh"])
+    outcome, text = out["chapter21.corr2d_multi_in"]
+    assert outcome == "failed"  # points follow the exercise's own result
+    assert text.startswith("corr2d_multi_in 调用了你的 corr2d，而它自己的检查没有通过"), text
+    assert "chapter19.corr2d" in text and "真卷积" not in text  # no diagnosis of corr2d's bug
+    assert out["chapter21.corr2d_multi_in_out_1x1"][0] == "passed"  # calls no corr2d
+    own_bug = make_folder(tmp_path / "own", "chapter21_channels", WRONG_MULTI_IN)
+    outcome, text = grade(own_bug, ["chapter21.corr2d_multi_in"])["chapter21.corr2d_multi_in"]
+    assert outcome == "failed" and "calls your" not in text  # its corr2d passes: no blame

@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader import catalog, cli
+from grader import catalog, cli, notebooks
 from grader.commands.grade import chapter_folder, grade_submission
 from grader.outcomes import OUTCOMES
-from tests.support import EXERCISES, make_folder
+from tests.support import EXERCISES, SOLUTIONS, make_folder
 
 CAT = catalog.load()
 CH19 = [ex.qualname for ex in CAT.chapter("chapter19").exercises]
@@ -32,15 +32,17 @@ def edge_kernel():
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """alice: the solutions; bob: fresh stubs; carol and erin: the same one-exercise bug;
-    dave: notebooks only. Graded once, two at a time."""
+    dave: the solutions as a notebook (graded from its cells). Graded once, two at a time."""
     base = tmp_path_factory.mktemp("class")
     subs = base / "submissions"
     make_folder(subs / "alice", MODULE)
     make_folder(subs / "bob", MODULE, base=EXERCISES)
     make_folder(subs / "carol", MODULE, WRONG_EDGE)
     make_folder(subs / "erin" / "upload", MODULE, WRONG_EDGE)  # a zipped folder, unpacked
-    (subs / "dave").mkdir()
-    (subs / "dave" / "chapter19_conv.ipynb").write_text("{}", "utf-8")
+    ch19 = CAT.chapter("chapter19")
+    nb = notebooks.build_notebook(ch19, (SOLUTIONS / ch19.filename).read_text("utf-8"),
+                                  solutions=True)
+    notebooks.write_notebook(nb, subs / "dave" / "chapter19_conv.ipynb")
     out = base / "out"
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("GRADER_SOLUTIONS", None)
@@ -58,14 +60,14 @@ def _results(out, student):
 @pytest.mark.slow
 def test_gradebook_scores_are_correct_and_ordered(graded):
     proc, out = graded
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # dave could not be graded
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # every submission was graded
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["student", *CH19, "score", "max_score"]
     by = {row["student"]: row for row in rows}
     assert [row["student"] for row in rows] == ["alice", "bob", "carol", "dave", "erin"]
     assert {s: by[s]["score"] for s in by} == {"alice": "8", "bob": "0", "carol": "7",
-                                               "dave": "", "erin": "7"}
+                                               "dave": "8", "erin": "7"}
     assert all(row["max_score"] == "8" for row in rows)
     assert float(by["alice"]["score"]) > float(by["carol"]["score"]) > float(by["bob"]["score"])
     assert by["carol"]["chapter19.edge_kernel"] == "0"
@@ -75,7 +77,7 @@ def test_gradebook_scores_are_correct_and_ordered(graded):
 @pytest.mark.slow
 def test_results_json_per_student_follow_the_contract(graded):
     _, out = graded
-    for student in ("alice", "bob", "carol", "erin"):
+    for student in ("alice", "bob", "carol", "dave", "erin"):
         data = _results(out, student)
         assert set(data) >= {"score", "max_score", "execution_time", "tests"}
         assert [t["name"] for t in data["tests"]] == CH19
@@ -86,7 +88,6 @@ def test_results_json_per_student_follow_the_contract(graded):
             assert (test["status"] == "passed") == (test["extra_data"]["outcome"] == "passed")
         assert data["score"] == sum(t["score"] for t in data["tests"])
     assert {t["extra_data"]["outcome"] for t in _results(out, "bob")["tests"]} == {"not_started"}
-    assert not (out / "dave" / "results.json").exists()
 
 
 @pytest.mark.slow
@@ -102,24 +103,23 @@ def test_same_submission_same_verdict(graded):
 def test_summary_per_exercise(graded):
     proc, out = graded
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    assert (summary["students"], summary["graded"], summary["max_score"]) == (5, 4, 8)
-    assert [item["student"] for item in summary["not_graded"]] == ["dave"]
+    assert (summary["students"], summary["graded"], summary["max_score"]) == (5, 5, 8)
+    assert summary["not_graded"] == []
     rows = {row["name"]: row for row in summary["exercises"]}
     assert list(rows) == CH19
     edge = rows["chapter19.edge_kernel"]
-    assert (edge["passed"], edge["graded"]) == (1, 4)
+    assert (edge["passed"], edge["graded"]) == (2, 5)
     assert edge["most_common_failure"] == {"outcome": "failed", "count": 2}
     assert "reversed" in edge["most_common_diagnosis"]["text"]
     assert edge["most_common_diagnosis"]["count"] == 2
     corr2d = rows["chapter19.corr2d"]
-    assert (corr2d["passed"], corr2d["most_common_failure"]["outcome"]) == (3, "not_started")
+    assert (corr2d["passed"], corr2d["most_common_failure"]["outcome"]) == (4, "not_started")
     assert corr2d["most_common_diagnosis"] is None
     md = (out / "summary.md").read_text("utf-8")
-    assert "`chapter19.edge_kernel`" in md and "dave" in md
+    assert "`chapter19.edge_kernel`" in md
     # printed too, with per-student progress lines (plain: stdout is not a terminal)
     assert "chapter19.edge_kernel" in proc.stdout and "reversed" in proc.stdout
-    assert "alice: 8/8" in proc.stdout and "dave: 0/8 (not graded" in proc.stdout
-    assert "notebook" in proc.stdout
+    assert "alice: 8/8" in proc.stdout and "dave: 8/8" in proc.stdout
 
 
 @pytest.mark.slow
@@ -127,7 +127,7 @@ def test_junit_has_a_suite_per_student(graded):
     _, out = graded
     root = ET.parse(out / "junit.xml").getroot()
     suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert list(suites) == ["alice", "bob", "carol", "erin"]
+    assert list(suites) == ["alice", "bob", "carol", "dave", "erin"]
     for suite in suites.values():
         assert [c.get("name") for c in suite.findall("testcase")] == CH19
     assert suites["alice"].get("failures") == "0" and suites["carol"].get("failures") == "1"

@@ -15,10 +15,10 @@ import zipfile
 
 import pytest
 
-from grader import catalog, cli
+from grader import catalog, cli, notebooks
 from grader.commands import gradescope
 from grader.outcomes import OUTCOMES
-from tests.support import ROOT, make_folder
+from tests.support import ROOT, SOLUTIONS, make_folder, replace_definitions
 
 CH19 = [ex.qualname for ex in catalog.load().chapter("chapter19").exercises]
 WRONG_EDGE = {"edge_kernel": """
@@ -107,8 +107,9 @@ def test_bundle_never_carries_the_course_a_wheel_ships(tmp_path, monkeypatch):
     for folder in ("exercises", "solutions"):
         (package / "course" / folder).mkdir(parents=True)
         shutil.copy(ROOT / folder / "chapter19_conv.py", package / "course" / folder)
-    shutil.copy(ROOT / "pyproject.toml", package.parent / "pyproject.toml")
-    monkeypatch.setattr(gradescope, "package_sources", lambda: (package, package.parent))
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    monkeypatch.setattr(gradescope, "package_sources",
+                        lambda: gradescope.PackageSource(package, pyproject, None, None))
     names = list(gradescope.bundle_files(["chapter19"], 60, 1024, "en",
                                          gradescope.TORCH_CPU_INDEX))
     assert "convgrade/grader/cli.py" in names
@@ -215,14 +216,54 @@ def test_run_autograder_writes_results_json(bundle, tmp_path):
     assert "chapter19.edge_kernel" in proc.stdout  # the terminal report, for Gradescope's pane
 
 
-def test_notebook_only_submission_still_gets_results(bundle, tmp_path):
+@pytest.mark.slow
+def test_notebook_submission_is_graded_from_its_cells(bundle, tmp_path):
+    """A submission of the chapter as a notebook (renamed, one folder down) is graded from
+    its code cells; a file that only looks like a notebook is no submission at all."""
     root = autograder_tree(tmp_path, bundle)
+    chapter = catalog.load().chapter("chapter19")
+    source = replace_definitions((SOLUTIONS / chapter.filename).read_text("utf-8"), WRONG_EDGE)
+    nb = notebooks.build_notebook(chapter, source, solutions=True)
+    notebooks.write_notebook(nb, root / "submission" / "work" / "Copy of chapter 19.ipynb")
     (root / "submission" / "chapter19_conv.ipynb").write_text("{}", "utf-8")
     proc = run_autograder(root)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads((root / "results" / "results.json").read_text("utf-8"))
-    assert data["score"] == 0 and [t["name"] for t in data["tests"]] == CH19
-    assert "notebook" in data["tests"][0]["output"]
+    assert (data["score"], data["max_score"]) == (7.0, 8.0), data
+    by = {t["name"]: t["extra_data"]["outcome"] for t in data["tests"]}
+    assert by == {**dict.fromkeys(CH19, "passed"), "chapter19.edge_kernel": "failed"}
+
+
+def test_a_bundle_made_from_a_wheel_declares_what_the_project_does():
+    """From an installed wheel (no pyproject.toml beside the package) the bundle's pyproject
+    is made from the metadata: the same dependencies, scripts and package data."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:
+        import tomli as tomllib
+    from importlib import metadata
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert tuple(project["tool"]["setuptools"]["package-data"]["grader"]) == \
+        gradescope.PACKAGE_DATA
+    made = tomllib.loads(gradescope.installed_pyproject(metadata.distribution("convgrade"), True))
+
+    def plain(deps):
+        return [d.replace(" ", "").replace("'", '"') for d in deps]
+
+    assert made["project"]["version"] == grader_version()
+    assert made["project"]["scripts"] == project["project"]["scripts"]
+    assert made["build-system"] == project["build-system"]
+    assert plain(made["project"]["dependencies"]) == plain(project["project"]["dependencies"])
+    assert plain(gradescope.grading_requirements(gradescope.installed_pyproject(
+        metadata.distribution("convgrade"), False))) == \
+        plain(gradescope.grading_requirements((ROOT / "pyproject.toml").read_text("utf-8")))
+
+
+def grader_version() -> str:
+    import grader
+
+    return grader.__version__
 
 
 def test_a_broken_bundle_still_reports(tmp_path):

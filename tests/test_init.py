@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-from grader import catalog, cli, course_files
+from grader import catalog, cli, course_files, messages
 from grader import project as project_mod
-from grader.commands import init
 from grader.worker import ForbiddenFile, _Worker
 from tests.support import EXERCISES, ROOT, SOLUTIONS
 
@@ -85,7 +84,7 @@ def test_init_without_installed_course_files_says_how_to_get_them(tmp_path, monk
     err = capsys.readouterr().err
     assert "has no course files" in err and "reinstall" in err
     assert not (tmp_path / "course").exists()
-    assert init.MESSAGES["no_course"][1]  # and in Chinese
+    assert messages.MESSAGES["init.no_course"][1]  # and in Chinese
 
 
 def test_course_files_from_a_checkout():

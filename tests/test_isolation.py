@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -251,3 +252,95 @@ def test_a_submission_that_kills_its_worker_affects_no_other(tmp_path):
     # mallory's own other exercises are still graded (Conv2D and friends call her corr2d)
     assert outcomes["chapter19.corr1d"] == outcomes["chapter19.corr3d"] == "passed"
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# -- isolation levels ---------------------------------------------------------------------------
+
+def test_choose_isolation_defaults_and_fallbacks(monkeypatch):
+    from grader import launcher
+
+    levels = {"sandbox": (False, "no bwrap"), "user": (True, ""), "process": (True, "")}
+    monkeypatch.setattr(launcher, "available", lambda level: levels[level])
+    choose = launcher.choose_isolation
+    assert choose("auto", None, sandbox_default=True) == "user"  # grade: the fallback
+    assert choose("auto", None, sandbox_default=False) == "process"  # check
+    assert choose("auto", True, sandbox_default=False) == "user"  # check --sandbox
+    assert choose("auto", False, sandbox_default=True) == "process"  # grade --no-sandbox
+    assert choose("process", None, sandbox_default=True) == "process"
+    with pytest.raises(launcher.IsolationUnavailable, match="no bwrap"):
+        choose("sandbox", None, sandbox_default=True)
+    with pytest.raises(launcher.IsolationUnavailable, match="contradicts"):
+        choose("user", False, sandbox_default=True)
+    levels["user"] = (False, "not root")
+    with pytest.raises(launcher.IsolationUnavailable) as neither:
+        choose("auto", None, sandbox_default=True)
+    assert "--no-sandbox" in str(neither.value) and "no bwrap" in str(neither.value)
+    assert "--no-sandbox" in neither.value.zh
+
+
+def test_gradescope_bundle_without_a_sandbox_stops_with_a_clear_report(tmp_path, monkeypatch):
+    from grader import launcher
+    from grader.gradescope import autograde
+
+    monkeypatch.setattr(launcher, "available",
+                        lambda level: (level == "process", f"{level} refused here"))
+    results = tmp_path / "results"
+    results.mkdir()
+    assert autograde.grade(tmp_path, {"targets": ["chapter19.corr2d"], "sandbox": True},
+                           results) == 1
+    data = json.loads((results / "results.json").read_text("utf-8"))
+    assert data["score"] == 0 and "grader gradescope --no-sandbox" in data["tests"][0]["output"]
+    assert "sandbox refused here" in data["tests"][0]["output"]
+
+
+def test_the_worker_never_holds_the_checks():
+    """What the fork server and a worker import pulls in no check module (their reference
+    implementations), so learner code cannot reach them through ``sys.modules``."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+            "import torch, grader.forbidden, grader.probes, grader.wire, grader.worker, "
+            "grader.training, grader.protocol\n"
+            "print(sorted(m for m in sys.modules if m.startswith('grader.checks')))")
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.strip() == "[]", out
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root")
+def test_dedicated_user_mechanics():
+    """The fallback's parts where the whole of it cannot run (here the interpreter lives in
+    root's home): a dedicated user is taken, cannot read what is locked away, and every process
+    it starts, double-forked ones included, ends with its release."""
+    import tempfile
+
+    from grader import sandbox
+
+    secret = Path(tempfile.mkdtemp(prefix="grader-secret-"))
+    (secret / "answer.py").write_text("42\n")
+    secret.chmod(0o755)
+    slot = sandbox._take_user()
+    try:
+        assert slot.uid != 0
+        assert sandbox._readable_by(slot.uid, slot.gid, [str(secret)])[str(secret)]
+        sandbox._lock_away([str(secret)])
+        assert not sandbox._readable_by(slot.uid, slot.gid, [str(secret)])[str(secret)]
+
+        def become() -> None:
+            os.setgroups([])
+            os.setgid(slot.gid)
+            os.setuid(slot.uid)
+
+        subprocess.run(["/bin/sh", "-c", "setsid sleep 60 >/dev/null 2>&1 < /dev/null & "
+                        "sleep 60 >/dev/null 2>&1 < /dev/null &"], preexec_fn=become,
+                       timeout=30, check=True)
+        assert len(sandbox._uid_processes(slot.uid)) >= 2
+        # a user something else runs as is never taken, even when its lock is free
+        slot.lock.close()
+        other = sandbox._take_user()
+        assert other.name != slot.name
+        other.release()
+    finally:
+        slot.release()
+        import shutil
+
+        shutil.rmtree(secret, ignore_errors=True)
+    assert sandbox._uid_processes(slot.uid) == []

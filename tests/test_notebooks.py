@@ -62,7 +62,9 @@ def test_notebook_is_valid_and_has_a_cell_and_a_check_per_exercise(tmp_path, cha
     assert nb.metadata["convgrade"]["solutions"] is solutions
     assert len({c.id for c in nb.cells}) == len(nb.cells)
     cells = code_cells(nb)
-    assert "import grader" in cells[0].source and "grader.setup_notebook(" in cells[0].source
+    assert cells[0].metadata["convgrade"]["role"] == "install"
+    assert "%pip install" in cells[0].source and notebooks.wheel_name() in cells[0].source
+    assert "import grader" in cells[1].source and "grader.setup_notebook(" in cells[1].source
     for ex in chapter.exercises:
         [i] = [i for i, c in enumerate(cells)
                if c.metadata.get("convgrade", {}).get("exercise") == ex.qualname]
@@ -79,6 +81,89 @@ def test_notebook_is_valid_and_has_a_cell_and_a_check_per_exercise(tmp_path, cha
     assert "$$" in markdown  # the key formula, in LaTeX
     for ex in chapter.exercises:
         assert f"`{ex.signature}`" in markdown
+
+
+def test_install_cell_installs_only_when_the_grader_is_missing(tmp_path):
+    """The install cell runs ``%pip install`` of the wheel (or ``install``) only when
+    ``grader`` cannot be imported, and says what to do when the wheel is not there."""
+    source = notebooks.install_cell("en", "git+https://example.org/convgrade.git")
+    assert "CONVGRADE = 'git+https://example.org/convgrade.git'" in source
+    python = notebooks.to_python(notebooks.install_cell("en"))
+    calls = []
+
+    class Shell:
+        def run_line_magic(self, name, line):
+            calls.append((name, line))
+
+    for found, wheel_here in ((True, False), (False, False), (False, True)):
+        os.chdir(tmp_path)
+        wheel = tmp_path / notebooks.wheel_name()
+        wheel.unlink(missing_ok=True)
+        if wheel_here:
+            wheel.write_bytes(b"")
+        printed = []
+        spec = importlib.util.find_spec if found else (lambda name: None)
+        space = {"get_ipython": Shell, "print": printed.append}
+        exec(python.replace("importlib.util.find_spec", "find_spec"),
+             {**space, "find_spec": spec})
+        if found:
+            assert not calls and not printed
+        elif not wheel_here:
+            assert not calls and printed and "not found: upload it" in printed[0]
+        else:
+            assert calls == [("pip", "install -q {CONVGRADE}")] and not printed
+    os.chdir(ROOT)
+    # grading keeps none of it but its assignments and imports
+    tree = ast.parse(python)
+    assert all(notebooks.is_definition(n) for n in tree.body[:-1])
+    assert not notebooks.is_definition(tree.body[-1])
+    assert "PyPI" in notebooks.install_cell("zh") and "CONVGRADE" in notebooks.install_cell("zh")
+
+
+def test_other_chapters_come_from_the_learners_notebooks(tmp_path):
+    """Without a project: chapter 19's module is made from the chapter 19 notebook beside the
+    chapter 21 one (its definitions only); with none, its names stand in and say what to
+    define, raising NotImplementedError from a file named as the missing notebook."""
+    ch19, ch21 = CAT.chapter("chapter19"), CAT.chapter("chapter21")
+    assert notebooks.chapter_imports(ch21, CAT) == {"chapter19_conv": ["corr2d"]}
+    nb = notebooks.build_notebook(ch19, (SOLUTIONS / ch19.filename).read_text("utf-8"),
+                                  solutions=True)
+    nb.cells.append(nbformat.v4.new_code_cell("print(corr2d)\nraise SystemExit"))
+    renamed = tmp_path / "Copy of chapter 19.ipynb"  # found by its metadata
+    notebooks.write_notebook(nb, renamed)
+    support = notebooks.support_modules(ch21, CAT, tmp_path, tmp_path)
+    assert set(support) == {ch.module for ch in CAT.chapters} - {ch21.module}
+    cells, file, number = support["chapter19_conv"]
+    assert file == str(renamed.resolve()) and number == 19 and cells
+    assert all(c[2].startswith("<learner Copy of chapter 19.ipynb cell ") for c in cells)
+    missing_cells, missing_file, _ = support["chapter20_padding_stride"]
+    assert missing_cells is None and missing_file == str(tmp_path / "chapter20_padding_stride.ipynb")
+    before = list(sys.meta_path)
+    try:
+        notebooks.use_support(support)
+        import chapter19_conv
+        import chapter20_padding_stride
+
+        assert chapter19_conv.corr2d.__code__.co_filename.startswith("<learner Copy of")
+        stand_in = chapter20_padding_stride.pad2d
+        with pytest.raises(NotImplementedError, match="pad2d comes from chapter 20"):
+            stand_in(1, 2)
+        assert stand_in.__code__.co_filename == missing_file
+        notebooks.use_support({})  # a later setup drops what the earlier one provided
+        assert "chapter19_conv" not in sys.modules
+    finally:
+        sys.meta_path[:] = before
+        for name in support:
+            sys.modules.pop(name, None)
+    # a project's folder wins: no stand-in for a chapter whose file is there
+    assert "chapter19_conv" not in notebooks.support_modules(ch21, CAT, SOLUTIONS, tmp_path)
+
+
+def test_a_notebook_alone_never_imports_the_graders_own_checkout(tmp_path):
+    folder, root = notebooks.support_folder([tmp_path], solutions=False)
+    assert (folder, root) == (tmp_path.resolve(), None)
+    folder, root = notebooks.support_folder([tmp_path], solutions=True)  # the switch
+    assert folder == SOLUTIONS and root is None
 
 
 def test_docstrings_become_markdown_with_code_blocks():

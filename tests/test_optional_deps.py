@@ -29,6 +29,7 @@ def test_train_without_matplotlib_says_how_to_get_the_plot(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "epoch  train loss  train acc  test acc" in proc.stdout
-    assert "no plot: matplotlib is not installed (pip install matplotlib)" in proc.stderr
+    assert "no plot: matplotlib is not installed (pip install matplotlib, or the plot " \
+        'extra: pip install "convgrade[plot]")' in proc.stderr
     assert not plot.exists()
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -1,7 +1,9 @@
 """Install anywhere (issue 20): the sdist holds what the tests need and its tests import; a wheel
 built from that sdist carries the course; installed into a new venv in an empty folder,
 ``grader --version``, ``grader init course`` and every learner command work from the course
-folder, and the solutions the wheel ships stay masked from learner code.
+folder, and the solutions the wheel ships stay masked from learner code; every chapter's
+notebook, made by that wheel, runs standalone in a kernel of the new venv; a Gradescope bundle
+made by that wheel passes a simulated run.
 
 Everything is built offline with this environment's setuptools (the test extra pins >= 77).
 The new venv has no packages of its own but the wheel: a ``.pth`` file lends it this
@@ -96,7 +98,7 @@ def test_readme_test_command_is_what_ci_runs():
     quick = readme[readme.index("## Quick start"):readme.index("### Without a clone")]
     commands = _fenced_commands(quick)
     ci = [line for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
-          if line and not line.startswith(("#", "set ", "cd "))]
+          if line and not line.startswith(("#", "set ", "cd ", "bash .ci/"))]
     assert len(ci) == 1 and ci[0] in commands, (ci, commands)
     # each Linux/macOS command creates or reuses .venv and installs into it, never into the
     # system Python (PEP 668), and calls python only once the venv is active
@@ -256,3 +258,130 @@ def test_the_solutions_a_wheel_ships_are_masked(venv, tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert _report(report) == dict.fromkeys(CH19, "forbidden")
     assert "reference solutions" in proc.stdout
+
+
+def _outputs(cell) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", "".join(o.get("text", "") for o in cell.get("outputs", [])
+                                                 if o.get("output_type") == "stream"))
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_standalone_from_the_wheel(venv, tmp_path, monkeypatch):
+    """Each chapter's notebook, made by the wheel's ``grader notebook`` in an empty folder,
+    runs in a kernel of the new venv (only the wheel): the install cell is skipped, chapter 21
+    takes corr2d from the chapter 19 notebook beside it, and alone it says to define corr2d.
+    All notebooks run in one kernel session (``%reset -f`` between them), to keep CI cheap."""
+    pytest.importorskip("ipykernel")
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    for flags, out in (((), "solved"), (("--solutions",), "ref")):
+        proc = _grader(venv, "notebook", "all", *flags, "--out", out, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = sorted(p.name for p in (tmp_path / "solved").glob("*.ipynb"))
+    assert names == sorted(f"{ch.module}.ipynb" for ch in catalog.load().chapters)
+    for name in names:  # a learner who solved every exercise: the stubs with the reference code
+        stub = nbformat.read(tmp_path / "solved" / name, 4)
+        ref = {c.id: c.source for c in nbformat.read(tmp_path / "ref" / name, 4).cells}
+        for cell in stub.cells:
+            if cell.id.endswith("-code"):
+                cell.source = ref[cell.id]
+        nbformat.write(stub, tmp_path / "solved" / name)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    ch21 = "chapter21_channels.ipynb"
+    (alone / ch21).write_bytes((tmp_path / "solved" / ch21).read_bytes())
+
+    spec = tmp_path / "jupyter" / "kernels" / "wheel"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f",
+                 "{connection_file}"], "display_name": "wheel", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    km = AsyncKernelManager(kernel_name="wheel")
+    env = _clean_env(LC_ALL="C.UTF-8")
+    executed = {}
+    try:
+        for folder, which in ((tmp_path / "solved", names), (alone, [ch21])):
+            for name in which:
+                nb = nbformat.read(folder / name, 4)
+                nb.cells.insert(0, nbformat.v4.new_code_cell(f"%reset -f\n%cd {folder}"))
+                nbclient.NotebookClient(nb, km=km, timeout=600, kernel_name="wheel",
+                                        resources={"metadata": {"path": str(folder)}}
+                                        ).execute(env=env)
+                executed[folder.name, name] = {c.get("id"): c for c in nb.cells}
+    finally:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+
+    for name in names:
+        cells = executed["solved", name]
+        assert "%pip install" in cells["install"].source and not _outputs(cells["install"])
+        text = _outputs(cells["setup"])
+        assert "no exercises/ folder here" in text, text
+        checks = [c for c in cells.values() if str(c.get("id")).endswith("-check")]
+        assert checks
+        for cell in checks:
+            out = _outputs(cell)
+            verdicts = [line for line in out.splitlines() if line[:1] in "✓✗!·⏱☠⊘"]
+            assert verdicts and all("passed" in v for v in verdicts), (name, out)
+    assert "corr2d (chapter 19): from chapter19_conv.ipynb" in \
+        _outputs(executed["solved", ch21]["setup"])
+    cells = executed["alone", ch21]
+    assert "Define corr2d in a cell of this notebook" in _outputs(cells["setup"])
+    out = _outputs(cells["chapter-check"])
+    assert re.search(r"chapter21\.corr2d_multi_in +not started", out), out
+    assert "calls corr2d (chapter19_conv.ipynb)" in out
+    assert re.search(r"chapter21\.corr2d_multi_in_out_1x1 +passed", out), out
+
+    # the saved notebooks, graded from the command line, the same way
+    report = tmp_path / "r.json"
+    proc = _grader(venv, "check", str(tmp_path / "solved" / ch21), "--report", str(report),
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _grader(venv, "check", str(alone / ch21), "--report", str(report), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert _report(report) == {"chapter21.corr2d_multi_in": "not_started",
+                               "chapter21.corr2d_multi_in_out": "not_started",
+                               "chapter21.corr2d_multi_in_out_1x1": "passed"}
+
+
+@pytest.mark.slow
+def test_gradescope_bundle_from_the_wheel_passes_a_simulated_run(venv, tmp_path):
+    """``grader gradescope`` of an installed wheel: the bundle holds the installed package
+    (never its grader/course/) with a pyproject made from the metadata, builds offline, and
+    its run_autograder grades a submission against a simulated /autograder tree (setup.sh's
+    downloads skipped: the bundle's copy of the grader goes on PYTHONPATH)."""
+    from tests.support import make_folder
+    from tests.test_gradescope import autograder_tree
+
+    zip_path = tmp_path / "autograder.zip"
+    proc = _grader(venv, "gradescope", "chapter19", "--out", str(zip_path), "--timeout", "300",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(zip_path) as zf:
+        names = zf.namelist()
+        pyproject = zf.read("convgrade/pyproject.toml").decode()
+    assert {"setup.sh", "run_autograder", "convgrade/LICENSE", "convgrade/README.md",
+            "convgrade/grader/cli.py", "convgrade/grader/catalog.toml"} <= set(names)
+    assert not [n for n in names if "/course/" in n or "solutions" in n
+                or n.startswith("exercises/") or "__pycache__" in n]
+    assert f'version = "{VERSION}"' in pyproject
+    root = autograder_tree(tmp_path, zip_path)
+    python = str(venv / "bin" / "python")
+    # built as setup.sh's pip does (with this environment's setuptools >= 77: the new venv's
+    # own may be older, and pip's build isolation would download one)
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                  "--no-index", "-q", "-w", str(tmp_path / "wheels"),
+                  str(root / "source" / "convgrade")], env=_clean_env())
+    assert built.returncode == 0, built.stdout + built.stderr
+    make_folder(root / "submission", "chapter19_conv")
+    env = _clean_env(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python,
+                     PYTHONPATH=str(root / "source" / "convgrade"))
+    proc = _run(["bash", str(root / "run_autograder")], env=env, cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert (data["score"], data["max_score"]) == (8.0, 8.0), data
+    assert [t["name"] for t in data["tests"]] == CH19

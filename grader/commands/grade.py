@@ -14,7 +14,9 @@ many passed, the most common failing outcome and diagnosis), and with ``--junit 
 testsuite per student.
 
 Exit status: 0 when every submission has a results.json, 1 when some could not be graded
-(notebook-only folders, or the grader itself failed), 2 for a usage error.
+(the grader itself failed), 2 for a usage error. A chapter submitted as a notebook
+(``chapterNN_*.ipynb``, or any notebook ``grader notebook`` made) is graded from its code cells,
+as ``grader check PATH.ipynb`` does.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from grader.project import default_lang
 DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
 DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
 SEED = 0
-# The contract's default for `grade` is the sandbox; until the launcher can start one, the
-# strongest level available here is `process` (see grader.launcher.available).
-SANDBOX_DEFAULT = False
+# The contract's default for `grade` (and the Gradescope bundle): the sandbox, or where it
+# cannot be had the dedicated user; neither is a usage error unless --no-sandbox is given.
+SANDBOX_DEFAULT = True
 
 
 def register(subparsers: Any) -> None:
@@ -99,6 +101,8 @@ def chapter_folder(folder: Path, filenames: list[str]) -> Path | None:
 
 
 def has_notebooks(folder: Path) -> bool:
+    """Whether the submission holds a notebook (``submission_plan`` grades chapters submitted
+    as notebooks from their cells)."""
     return any(p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts
                for p in folder.rglob("*.ipynb"))
 
@@ -120,9 +124,16 @@ def submission_plan(folder: Path, exercises: list, *, device: str = "cpu",
 
     filenames = sorted({ex_chapter_file(ex) for ex in exercises})
     graded_dir = chapter_folder(folder, filenames) or folder  # none: `missing_file` says so
+    sources = None
+    if has_notebooks(folder):  # chapters submitted as notebooks are graded from their cells
+        from grader import catalog as catalog_mod
+        from grader.notebooks import submission_sources
+
+        chapters = list(dict.fromkeys(ex.chapter for ex in exercises))
+        sources = submission_sources(folder, graded_dir, chapters, catalog_mod.load())
     return project.plan(exercises, graded_dir, root=project.find_root(), device=device,
                         seed=seed, thorough=thorough, memory_limit_mb=memory_limit_mb or None,
-                        isolation=isolation)
+                        isolation=isolation, sources=sources)
 
 
 def grade_submission(folder: Path, exercises: list, out: Path, *, student: str | None = None,
@@ -136,7 +147,6 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
     does."""
     from grader import class_state, report
     from grader.launcher import describe_exit
-    from grader.messages import t
     from grader.results import synthesized
     from grader.service_process import Service, ServiceDied, ServiceError
 
@@ -144,12 +154,6 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
     out.mkdir(parents=True, exist_ok=True)
     class_state.forget_student(out)
     (out / "results.json").unlink(missing_ok=True)  # a stale report must never stand for this
-    filenames = sorted({ex_chapter_file(ex) for ex in exercises})
-    if chapter_folder(folder, filenames) is None and has_notebooks(folder):
-        note = t("grade.notebooks", lang)
-        class_state.save_student(out, {"status": "notebooks", "seconds": 0.0, "note": note,
-                                       "fingerprint": fingerprint})
-        return Graded(student, "notebooks", None, note=note)
     plan = submission_plan(folder, exercises, device=device, memory_limit_mb=memory_limit_mb,
                            thorough=thorough, isolation=isolation, seed=seed)
     own = service is None

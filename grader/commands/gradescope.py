@@ -2,11 +2,14 @@
 
 The zip holds what Gradescope expects at its root: ``setup.sh`` (checks for Python >= 3.10,
 installs a CPU build of torch pinned by ``constraints.txt``, the grading dependencies of
-``requirements.txt`` and this package), ``run_autograder`` (grades ``/autograder/submission``
-into ``/autograder/results/results.json``, see ``grader.gradescope.autograde``), ``config.json``
-(targets, limits, language) and ``convgrade/``: the grader package with its pyproject and
-licence. Never the solutions (neither the project's nor those a wheel carries in
-``grader/course/``), never the learner stubs. The zip is reproducible: same sources, same bytes.
+``requirements.txt``, this package and bubblewrap), ``run_autograder`` (grades
+``/autograder/submission`` into ``/autograder/results/results.json``, see
+``grader.gradescope.autograde``), ``config.json`` (targets, limits, language, and whether
+submissions are graded in the sandbox: the instructor's choice, made here, never a
+submission's) and ``convgrade/``: the grader package with its pyproject and licence, from a
+source checkout or from an installed wheel (then with a pyproject made from its metadata).
+Never the solutions (neither the project's nor those a wheel carries in ``grader/course/``),
+never the learner stubs. The zip is reproducible: same sources, same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import json
 import re
 import zipfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,25 +58,85 @@ def register(subparsers: Any) -> None:
     p.add_argument("--torch-version", default=TESTED_TORCH, metavar="VERSION",
                    help="the torch release setup.sh pins (default: %(default)s, the one "
                         "convgrade is tested with)")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false", default=True,
+                   help="grade submissions without the sandbox (written into the bundle's "
+                        "config.json; default: the sandbox, or a dedicated user where it "
+                        "cannot be had, else no grading)")
     p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
     p.set_defaults(func=cmd_gradescope)
 
 
-def package_sources() -> tuple[Path, Path]:
-    """(the ``grader`` package folder, the project folder with its pyproject.toml)."""
+# What a built convgrade carries besides its modules (pyproject.toml's package-data; a test
+# keeps them equal): a bundle made from an installed wheel declares the same.
+PACKAGE_DATA = ("catalog.toml", "checks/pytest.ini", "gradescope/setup.sh",
+                "gradescope/run_autograder")
+
+
+@dataclass(frozen=True)
+class PackageSource:
+    """What the bundle's ``convgrade/`` is made from."""
+
+    package: Path  # the ``grader`` package folder
+    pyproject: str  # the pyproject.toml that setup.sh's ``pip install`` builds from
+    licence: bytes | None
+    readme: bytes | None
+
+
+def package_sources() -> PackageSource:
+    """The running grader as a buildable project: a source checkout as it is, else (an
+    installed wheel, which has no pyproject.toml) the installed package with a pyproject.toml
+    made from its metadata (``installed_pyproject``)."""
     import grader
 
     package = Path(grader.__file__).resolve().parent
     project = package.parent
-    if not (project / "pyproject.toml").is_file():
-        raise UsageError(f"{project} has no pyproject.toml: build the bundle from a source "
-                         "checkout of convgrade (pip install -e .)",
-                         f"{project} 中没有 pyproject.toml：请在 convgrade 的源码检出中构建"
-                         "（pip install -e .）")
-    return package, project
+    if (project / "pyproject.toml").is_file():
+        licence, readme = project / "LICENSE", project / "README.md"
+        return PackageSource(package, (project / "pyproject.toml").read_text("utf-8"),
+                             licence.read_bytes() if licence.is_file() else None,
+                             readme.read_bytes() if readme.is_file() else None)
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("convgrade")
+    except metadata.PackageNotFoundError:
+        raise UsageError(f"{package} is neither a source checkout of convgrade nor an "
+                         "installed convgrade: install it (pip install convgrade-*.whl, or "
+                         "pip install -e . in a checkout)",
+                         f"{package} 既不是 convgrade 的源码检出，也不是已安装的 convgrade："
+                         "请先安装（pip install convgrade-*.whl，或在检出中 pip install -e .）"
+                         ) from None
+    licence = dist.read_text("licenses/LICENSE") or dist.read_text("LICENSE")
+    return PackageSource(package, installed_pyproject(dist, licence is not None),
+                         licence.encode() if licence is not None else None, None)
 
 
-def grading_requirements(pyproject: Path) -> list[str]:
+def installed_pyproject(dist: Any, with_licence: bool) -> str:
+    """A pyproject.toml for an installed convgrade: its version, Python requirement and
+    dependencies (no extras) from the distribution's metadata, the rest as in the project."""
+    requires = [req for req in (dist.requires or []) if "extra ==" not in req]
+    python = dist.metadata.get("Requires-Python") or ">=3.10"
+    licence = 'license = "MIT"\nlicense-files = ["LICENSE"]\n' if with_licence else ""
+    return (f"# Made by `grader gradescope` from the installed convgrade {dist.version}.\n"
+            "[build-system]\n"
+            'requires = ["setuptools>=77"]\n'
+            'build-backend = "setuptools.build_meta"\n\n'
+            "[project]\n"
+            'name = "convgrade"\n'
+            f"version = {json.dumps(dist.version)}\n"
+            'readme = "README.md"\n'
+            f"requires-python = {json.dumps(python)}\n"
+            f"{licence}"
+            f"dependencies = [{', '.join(json.dumps(req) for req in requires)}]\n\n"
+            "[project.scripts]\n"
+            'grader = "grader.cli:entry"\n\n'
+            "[tool.setuptools.packages.find]\n"
+            'include = ["grader*"]\n\n'
+            "[tool.setuptools.package-data]\n"
+            f"grader = [{', '.join(json.dumps(item) for item in PACKAGE_DATA)}]\n")
+
+
+def grading_requirements(pyproject: str) -> list[str]:
     """The package's dependencies that grading needs: ``[project] dependencies`` of its
     pyproject.toml (no extras: test, plot) without ``NOT_FOR_GRADING``."""
     try:
@@ -80,35 +144,35 @@ def grading_requirements(pyproject: Path) -> list[str]:
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
 
-    deps = tomllib.loads(pyproject.read_text("utf-8"))["project"]["dependencies"]
+    deps = tomllib.loads(pyproject)["project"]["dependencies"]
     return [dep for dep in deps
             if re.match(r"[A-Za-z0-9._-]+", dep).group(0).lower() not in NOT_FOR_GRADING]
 
 
 def bundle_files(targets: list[str], timeout: float, memory_limit_mb: int, lang: str,
-                 torch_index_url: str,
-                 torch_version: str = TESTED_TORCH) -> dict[str, tuple[bytes, bool]]:
+                 torch_index_url: str, torch_version: str = TESTED_TORCH,
+                 sandbox: bool = True) -> dict[str, tuple[bytes, bool]]:
     """{path in the zip: (content, executable)}."""
-    package, project = package_sources()
+    source = package_sources()
+    package = source.package
     templates = resources.files("grader.gradescope")
     files: dict[str, tuple[bytes, bool]] = {
         "setup.sh": (templates.joinpath("setup.sh").read_text("utf-8")
                      .replace("@TORCH_INDEX_URL@", torch_index_url).encode(), True),
         "run_autograder": (templates.joinpath("run_autograder").read_bytes(), True),
         "config.json": (json.dumps({"targets": targets, "timeout": timeout,
-                                    "memory_limit_mb": memory_limit_mb, "lang": lang},
+                                    "memory_limit_mb": memory_limit_mb, "lang": lang,
+                                    "sandbox": sandbox},
                                    indent=2).encode() + b"\n", False),
         "constraints.txt": (f"torch=={torch_version}\n".encode(), False),
         "requirements.txt": ("".join(f"{dep}\n" for dep in grading_requirements(
-            project / "pyproject.toml")).encode(), False),
-        "convgrade/pyproject.toml": ((project / "pyproject.toml").read_bytes(), False),
+            source.pyproject)).encode(), False),
+        "convgrade/pyproject.toml": (source.pyproject.encode(), False),
+        # the build reads README.md (pyproject's readme) and LICENSE (its license-files)
+        "convgrade/README.md": (source.readme or _README.encode(), False),
     }
-    licence = project / "LICENSE"  # pyproject's license-files names it: the build needs it
-    if licence.is_file():
-        files["convgrade/LICENSE"] = (licence.read_bytes(), False)
-    readme = project / "README.md"
-    files["convgrade/README.md"] = (readme.read_bytes() if readme.is_file()
-                                    else _README.encode(), False)
+    if source.licence is not None:
+        files["convgrade/LICENSE"] = (source.licence, False)
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package)
         # course/: the stubs and solutions a wheel carries for `grader init`; never graded.
@@ -154,7 +218,7 @@ def cmd_gradescope(args: Any) -> int:
                          f"{TESTED_TORCH}",
                          f"--torch-version {args.torch_version}：请给出版本号，例如 {TESTED_TORCH}")
     files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
-                         args.torch_index_url, args.torch_version)
+                         args.torch_index_url, args.torch_version, sandbox=args.sandbox)
     write_zip(out, files)
     print(t("gradescope.written", lang, zip=str(out), count=len(exercises),
             points=sum(ex.points for ex in exercises),

@@ -21,38 +21,10 @@ from typing import Any
 
 GITIGNORE = ".grader/\n"
 
-# (English, Chinese). Kept beside the command until grader/messages.py takes them (see issue 20).
-MESSAGES: dict[str, tuple[str, str]] = {
-    "not_a_folder": ("{dir} exists and is not a folder: give `grader init` a folder name, "
-                     "e.g. `grader init course`",
-                     "{dir} 已存在且不是文件夹：请给 `grader init` 一个文件夹名，例如 "
-                     "`grader init course`"),
-    "no_course": ("this installation of convgrade has no course files (no exercises/ in {where}): "
-                  "reinstall it from its wheel or sdist (`pip install --force-reinstall "
-                  "convgrade`), or run the grader inside a clone of the course repository",
-                  "这个 convgrade 安装中没有课程文件（{where} 中没有 exercises/）：请从 wheel 或 "
-                  "sdist 重新安装（`pip install --force-reinstall convgrade`），或在课程仓库的"
-                  "克隆中运行评分器"),
-    "cannot_write": ("could not write {file}: {error}", "无法写入 {file}：{error}"),
-    "written": ("  wrote {file}", "  已写入 {file}"),
-    "kept": ("  kept  {file} (it already exists; init never overwrites)",
-             "  保留  {file}（文件已存在；init 从不覆盖）"),
-    "gitignore_kept": ("  note: {file} exists and does not ignore .grader/; add the line "
-                       "`.grader/` to it to keep the grader's state out of git",
-                       "  提示：{file} 已存在，但没有忽略 .grader/；请在其中加入一行 `.grader/`，"
-                       "以免评分器的状态进入 git"),
-    "done": ("Course folder ready: {dir} ({written} written, {kept} kept).\n"
-             "Next: {cd}grader check chapter19   (then open exercises/chapter19_conv.py)",
-             "课程文件夹已就绪：{dir}（写入 {written} 个，保留 {kept} 个）。\n"
-             "下一步：{cd}grader check chapter19   （然后打开 exercises/chapter19_conv.py）"),
-    "failed": ("The course folder {dir} is incomplete: {failed} file(s) could not be written.",
-               "课程文件夹 {dir} 不完整：有 {failed} 个文件无法写入。"),
-}
-
-
 def _t(key: str, lang: str, **data: Any) -> str:
-    en, zh = MESSAGES[key]
-    return (zh if lang == "zh" else en).format(**data)
+    from grader.messages import t
+
+    return t(f"init.{key}", lang, **data)
 
 
 def _shown(path: Path) -> str:

@@ -1,7 +1,8 @@
-"""``grader notebook CHAPTER [--solutions] [--out PATH] [--force]``: a chapter as a Jupyter
-notebook (teaching text, a setup cell, one cell per exercise and a ``grader.check`` cell after
-each); see ``grader.notebooks``. It never overwrites a notebook without ``--force``: the
-learner's work may be in it.
+"""``grader notebook CHAPTER [--solutions] [--out PATH] [--install SPEC] [--force]``: a chapter
+as a Jupyter notebook (teaching text, an install cell, a setup cell, one cell per exercise and a
+``grader.check`` cell after each); see ``grader.notebooks``. Outside a project it is made from
+the course installed with the grader and written to ``./notebooks/``. It never overwrites a
+notebook without ``--force``: the learner's work may be in it.
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ def cmd_notebook(args: Any) -> int:
     lang = default_lang(args)
     catalog = catalog_mod.load()
     root = find_root()
+    where = Path.cwd() if root is None else root  # notebooks/ goes here
+    if root is None:  # no project: the course installed with the grader (a wheel, grader init)
+        from grader.course_files import installed_course
+
+        root = installed_course()
     if root is None:
-        raise UsageError("no exercises/ or solutions/ folder here or in any parent folder: run "
-                         "the grader inside the project",
-                         "当前文件夹及其上级文件夹中都没有 exercises/ 或 solutions/："
-                         "请在项目中运行评分器")
+        raise UsageError("no exercises/ or solutions/ folder here or in any parent folder, and "
+                         "this installation has no course files: run the grader inside the "
+                         "project",
+                         "当前文件夹及其上级文件夹中都没有 exercises/ 或 solutions/，这个安装中"
+                         "也没有课程文件：请在项目中运行评分器")
     solutions = solutions_mode(args)
     if args.chapter == "all":
         chapters = [ch for ch in catalog.chapters
@@ -47,7 +54,7 @@ def cmd_notebook(args: Any) -> int:
     plan = []
     for chapter in chapters:
         if out is None:
-            path = root / "notebooks" / f"{chapter.module}.ipynb"
+            path = where / "notebooks" / f"{chapter.module}.ipynb"
         elif len(chapters) > 1 or out.is_dir() or out.suffix != ".ipynb":
             path = out / f"{chapter.module}.ipynb"
         else:
@@ -61,7 +68,7 @@ def cmd_notebook(args: Any) -> int:
         except LookupError as exc:
             raise UsageError(str(exc)) from None
         nb = notebooks.build_notebook(chapter, source, solutions=solutions, lang=lang,
-                                      filename=_shown(path))
+                                      filename=_shown(path), install=args.install)
         notebooks.write_notebook(nb, path, force=args.force)
         print(t("nb.written", lang, path=_shown(path)))
     return 0
@@ -87,6 +94,10 @@ def register(subparsers: Any) -> None:
                         help="the reference solutions instead of the stubs (instructors)")
     parser.add_argument("--out", metavar="PATH",
                         help="file or folder to write (default: notebooks/<module>.ipynb)")
+    parser.add_argument("--install", metavar="SPEC",
+                        help="what the notebook's install cell installs when the grader is "
+                             "missing (Colab): a wheel's path or URL, or a git+https:// URL "
+                             "(default: the wheel of this version, next to the notebook)")
     parser.add_argument("--force", action="store_true",
                         help="overwrite an existing notebook (the work in it is lost)")
     parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)

@@ -1,5 +1,6 @@
-"""What ``run_autograder`` runs on Gradescope: grade ``ROOT/submission`` and write
-``ROOT/results/results.json`` (the contract's format, which is Gradescope's).
+"""What ``run_autograder`` runs on Gradescope: grade ``ROOT/submission`` (chapter files, or
+notebooks, graded from their code cells) and write ``ROOT/results/results.json`` (the contract's
+format, which is Gradescope's).
 
 ``ROOT`` is ``--root``, else ``$AUTOGRADER_ROOT``, else ``/autograder``. The bundle's
 ``config.json`` says what to grade (targets), the time and memory limits and the language. A
@@ -45,30 +46,35 @@ def main(argv: list[str] | None = None) -> int:
 def grade(root: Path, config: dict, results: Path) -> int:
     from grader import catalog as catalog_mod
     from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
+    from grader.launcher import IsolationUnavailable, choose_isolation
+    from grader.messages import t
 
     targets = list(config.get("targets") or [])
     exercises = catalog_mod.load().resolve(targets)
-    submission = root / "submission"
-    submission.mkdir(parents=True, exist_ok=True)
-    graded = grade_submission(
-        submission, exercises, results, student="submission",
-        timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
-        memory_limit_mb=int(config.get("memory_limit_mb", DEFAULT_MEMORY_MB)),
-        device="cpu", lang=str(config.get("lang", "en")))
-    if graded.results is None:  # notebooks only: say so on the Gradescope page
+    lang = str(config.get("lang", "en"))
+    try:  # the bundle's choice (`grader gradescope [--no-sandbox]`), made when it was built
+        isolation = choose_isolation("auto", None if config.get("sandbox", True) else False,
+                                     sandbox_default=True)
+    except IsolationUnavailable as exc:
         from grader import report
         from grader.results import synthesized
 
-        run = synthesized("submission", exercises, "error", "grade.notebooks", {})
-        report.write_json(results / "results.json", report.results_json(run, graded_lang(config)))
+        run = synthesized("submission", exercises, "error", "gradescope.no_sandbox",
+                          {"why": str(exc)})
+        report.write_json(results / "results.json", report.results_json(run, lang))
+        print(t("gradescope.no_sandbox", lang, why=str(exc)), file=sys.stderr)
+        return 1
+    submission = root / "submission"
+    submission.mkdir(parents=True, exist_ok=True)
+    grade_submission(
+        submission, exercises, results, student="submission",
+        timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
+        memory_limit_mb=int(config.get("memory_limit_mb", DEFAULT_MEMORY_MB)),
+        device="cpu", lang=lang, isolation=isolation)
     log = results / "grader.log"
     if log.is_file():  # the terminal report, for Gradescope's autograder output pane
         sys.stdout.write(log.read_text("utf-8", "replace"))
     return 0
-
-
-def graded_lang(config: dict) -> str:
-    return str(config.get("lang", "en"))
 
 
 if __name__ == "__main__":

@@ -31,5 +31,9 @@ fi
 python3 -m pip install --no-cache-dir -c "$HERE/constraints.txt" torch --index-url @TORCH_INDEX_URL@
 python3 -m pip install --no-cache-dir -c "$HERE/constraints.txt" -r "$HERE/requirements.txt"
 python3 -m pip install --no-cache-dir --no-deps "$HERE/convgrade"
+# The sandbox for submissions (bubblewrap); without it the bundle falls back to a dedicated user.
+if ! command -v bwrap >/dev/null 2>&1; then
+    (apt-get update && apt-get install -y bubblewrap) || echo "bubblewrap not installed"
+fi
 # Fail here, when the image is built, rather than on the first submission.
 python3 -c "import torch, grader.catalog; grader.catalog.load(); print('convgrade ready, torch', torch.__version__)"
