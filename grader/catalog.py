@@ -25,8 +25,10 @@ class Exercise:
     points: float
     from_scratch: bool
     time_budget: float
-    hint_en: str
-    hint_zh: str
+    #: Hints in levels, from the idea (level 1, shown with a failure: no code, no answer) to
+    #: the last one, which may show code; ``grader hint`` shows one more on each call.
+    hints_en: tuple[str, ...]
+    hints_zh: tuple[str, ...]
     #: Modules the learner's code for this exercise will import, slowly, and that the worker
     #: should find imported (e.g. torch._dynamo, which torch.optim's first step imports: a
     #: second). The fork server imports them in the background, while other checks run.
@@ -52,8 +54,22 @@ class Exercise:
             current += ch
         return tuple(names)
 
-    def hint(self, lang: str) -> str:
-        return self.hint_zh if lang == "zh" else self.hint_en
+    def hints(self, lang: str) -> tuple[str, ...]:
+        return self.hints_zh if lang == "zh" else self.hints_en
+
+    def hint(self, lang: str, level: int = 1) -> str:
+        """The hint of ``level`` (1 = the first; beyond the last, the last)."""
+        levels = self.hints(lang)
+        return levels[min(max(level, 1), len(levels)) - 1]
+
+    @property
+    def hint_en(self) -> str:
+        """The first hint (the one a failure shows), in English."""
+        return self.hints_en[0]
+
+    @property
+    def hint_zh(self) -> str:
+        return self.hints_zh[0]
 
 
 @dataclass(frozen=True)
@@ -212,8 +228,8 @@ def load() -> Catalog:
                 points=float(ex["points"]),
                 from_scratch=bool(ex["from_scratch"]),
                 time_budget=float(ex["time_budget"]),
-                hint_en=ex["hint_en"],
-                hint_zh=ex["hint_zh"],
+                hints_en=tuple(ex["hints_en"]),
+                hints_zh=tuple(ex["hints_zh"]),
                 preload=tuple(ex.get("preload", ())),
             )
             for ex in ch.get("exercise", [])

@@ -10,17 +10,31 @@ far more.
 The failure message puts the shape first, then the smallest failing input, both tensors, and
 the largest difference; when the result equals what a known mistake produces on the same input,
 it says so in one sentence.
+
+Small inputs often make several known mistakes agree (Hypothesis shrinks towards them). A check
+then passes ``further``: a way to call the learner's code, and to compute the mistakes, on
+further inputs drawn to tell them apart (``tell_apart``). The search runs once, for the failure
+that is reported (``settle``, called by the plugin), and keeps the mistakes that still match
+the learner's result wherever it matches one; "or" joins two only when it finds no input that
+tells them apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from grader.outcomes import Mismatch
+from grader.outcomes import Mismatch, Verdict
 
 RTOL = 2e-5
 ATOL = 1e-6
+#: Further inputs tried, at most, to tell apart known mistakes that agree on the failing one.
+SEARCH_LIMIT = 12
+
+#: What a check passes to tell agreeing mistakes apart: called with no argument, it yields
+#: (the learner's result, the known mistakes) on one further input after another.
+Further = Callable[[], Iterator[tuple[Any, list["Mistake"]]]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,13 @@ class Mistake:
     value: Any
     en: str
     zh: str
+
+
+def said(en: str, zh: str) -> dict:
+    """Words of a check for a message, in both languages: an input described rather than shown
+    (``weights fixed by the grader``), a call (``... after train(...)``), what was expected or
+    got in words. Plain data (a ``grader.plain`` descriptor); the renderers pick the language."""
+    return {"$value": "text", "en": en, "zh": zh}
 
 
 def _device_of(x: Any) -> str:
@@ -71,11 +92,13 @@ def _tolerance(e: Any, scale: Any) -> Any:
 def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
                   scale: Any = None, shape_why: tuple[str, str] | None = None,
                   mistakes: tuple[Mistake, ...] | list[Mistake] = (),
-                  device: str | None = None, floating: bool = True) -> None:
+                  device: str | None = None, floating: bool = True,
+                  further: Further | None = None) -> None:
     """Raise ``Mismatch`` unless ``actual`` is a tensor equal to ``expected``.
 
     ``device``: the device the inputs were on (default: ``expected``'s). ``shape_why``: one
-    sentence (English, Chinese) that explains the expected shape.
+    sentence (English, Chinese) that explains the expected shape. ``further``: see
+    ``tell_apart``.
     """
     import torch
 
@@ -83,9 +106,11 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
                             "actual": actual}
 
     def fail(reason: str, **params: Any) -> None:
-        diagnosis = _diagnose(actual, mistakes)
-        raise Mismatch("mismatch", reason=reason, params=params, diagnosis=diagnosis,
-                       shape_why=shape_why if reason == "mm.shape" else None, **data)
+        hits = _hits(actual, mistakes)
+        raise _searching(Mismatch("mismatch", reason=reason, params=params,
+                                  diagnosis=_sentence(hits),
+                                  shape_why=shape_why if reason == "mm.shape" else None, **data),
+                         hits, further)
 
     if not isinstance(actual, torch.Tensor):
         if type(actual).__module__ == "numpy" and type(actual).__name__ == "ndarray":
@@ -112,15 +137,17 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
 
 def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
                  why: tuple[str, str] | None = None,
-                 mistakes: tuple[Mistake, ...] | list[Mistake] = ()) -> None:
+                 mistakes: tuple[Mistake, ...] | list[Mistake] = (),
+                 further: Further | None = None) -> None:
     """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals
     ``expected`` with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``.
     ``mistakes`` hold plain values (compared the same way) or tensors."""
     if not plain_equal(actual, expected):
-        raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": expected, "got": actual},
-                       diagnosis=_diagnose(actual, mistakes),
-                       shape_why=why, call=call, inputs=inputs, expected=None, actual=None)
+        hits = _hits(actual, mistakes)
+        raise _searching(Mismatch("mismatch", reason="mm.value",
+                                  params={"expected": expected, "got": actual},
+                                  diagnosis=_sentence(hits), shape_why=why, call=call,
+                                  inputs=inputs, expected=None, actual=None), hits, further)
 
 
 def plain_equal(actual: Any, expected: Any) -> bool:
@@ -142,23 +169,103 @@ def plain_equal(actual: Any, expected: Any) -> bool:
     raise TypeError(f"plain_equal does not compare {type(expected).__name__}")
 
 
-def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
-    """The sentence of the first known mistake that gives ``actual``. Small inputs often make
-    two mistakes agree (Hypothesis shrinks towards them): then both are named."""
+def matches(actual: Any, mistake: Mistake) -> bool:
+    """Whether ``actual`` is what ``mistake`` returns (tensors within the tolerance)."""
+    try:
+        if _is_tensor(mistake.value):
+            return close(actual, mistake.value)
+        return mistake.value is not None and plain_equal(actual, mistake.value)
+    except Exception:
+        return False
+
+
+def _hits(actual: Any, mistakes: Any) -> list[Mistake]:
+    """The known mistakes that give ``actual``, one per sentence, in the check's order."""
     hits: list[Mistake] = []
     for mistake in mistakes:
-        try:
-            if _is_tensor(mistake.value):
-                hit = close(actual, mistake.value)
-            else:
-                hit = mistake.value is not None and plain_equal(actual, mistake.value)
-        except Exception:
-            continue
-        if hit and all(mistake.en != h.en for h in hits):
+        if matches(actual, mistake) and all(mistake.en != h.en for h in hits):
             hits.append(mistake)
+    return hits
+
+
+def _sentence(hits: list[Mistake]) -> tuple[str, str] | None:
+    """One mistake's sentence; two joined by "Or" when nothing told them apart."""
     if not hits:
         return None
-    return (" Or: ".join(m.en for m in hits[:2]), " 或者：".join(m.zh for m in hits[:2]))
+    return (" Or: ".join(m.en for m in hits[:2]), "或者：".join(m.zh for m in hits[:2]))
+
+
+def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
+    """The sentence of the known mistake that gives ``actual`` (see ``_sentence``)."""
+    return _sentence(_hits(actual, mistakes))
+
+
+def tell_apart(run: Callable[..., tuple[Any, list[Mistake]]],
+               inputs: Callable[[], Iterable[tuple]]) -> Further:
+    """``further`` for ``expect_tensor``/``expect_equal``: ``run(*args)`` calls the learner's
+    code on ``args`` and returns (its result, the known mistakes on ``args``); ``inputs()``
+    yields the argument tuples to try, lazily (each costs a call into the learner's code). An
+    input on which the learner's code raises is skipped; a timeout or a crash ends the search."""
+
+    def results() -> Iterator[tuple[Any, list[Mistake]]]:
+        for args in inputs():
+            try:
+                yield run(*args)
+            except Verdict as verdict:
+                if verdict.fatal:
+                    return
+            except Exception:  # a reference undefined on this input: try the next one
+                continue
+
+    return results
+
+
+def narrow(hits: list[Mistake], further: Further, limit: int = SEARCH_LIMIT) -> list[Mistake]:
+    """The mistakes of ``hits`` that the learner's code still agrees with on further inputs.
+
+    On each input where the learner's result equals at least one of them, those that give
+    another result are dropped (one that is not defined there is kept); the search stops when
+    one is left or after ``limit`` inputs. When the learner's result equals none of them on
+    any further input, they only agreed by chance on the failing one: none is named."""
+    left = list(hits)
+    tried = matched = 0
+    for actual, mistakes in further():
+        tried += 1
+        here = {m.en for m in _hits(actual, mistakes)}
+        defined = {m.en for m in mistakes if m.value is not None}
+        if any(m.en in here for m in left):
+            matched += 1
+            left = [m for m in left if m.en in here or m.en not in defined]
+        if tried >= limit or len(left) < 2:
+            break
+    return [] if tried and not matched and len(left) > 1 else left
+
+
+def _searching(exc: Mismatch, hits: list[Mistake], further: Further | None) -> Mismatch:
+    """Attach the search for one mistake to ``exc`` when several agree on its input."""
+    if further is not None and len(hits) > 1:
+        def search() -> tuple[str, str] | None:
+            exc.data["diagnosis"] = _sentence(narrow(hits, further))
+            return exc.data["diagnosis"]
+
+        exc.tell_apart = search
+    return exc
+
+
+def settle(exc: BaseException, diagnosis: Any = None) -> Any:
+    """Run the search of the verdict the plugin reports (``exc``, or the first verdict in a
+    group, as ``grader.plugin.classify`` picks it): its diagnosis after the search, or
+    ``diagnosis`` when there was nothing to search (or the search failed). Call it once the
+    failing example's output is read: the search calls the learner's code again."""
+    verdict = exc if isinstance(exc, Verdict) else next(
+        (sub for sub in getattr(exc, "exceptions", ()) if isinstance(sub, Verdict)), None)
+    search = getattr(verdict, "tell_apart", None)
+    if search is None:
+        return diagnosis
+    try:
+        return search()
+    except Exception:
+        return diagnosis
 
 
 def _is_tensor(x: Any) -> bool:

@@ -152,8 +152,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "e.g. raise {expected}(\"the kernel (5) is larger than the padded input "
                          "(3)\").\nThe input was:\n{inputs}",
                          "{call} 抛出的 {expected} 没有说明信息。请说明哪里有问题，例如 "
-                         "raise {expected}(\"the kernel (5) is larger than the padded input "
-                         "(3)\")。\n输入为：\n{inputs}"),
+                         "raise {expected}(\"卷积核（5）大于填充后的输入（3）\")。\n输入为：\n{inputs}"),
     # -- chapter 23 checks, data and training (helper B adds here) --
     "ch23.not_module": ("expected an nn.Module (e.g. nn.Sequential), got {got}",
                         "期望得到 nn.Module（例如 nn.Sequential），实际得到 {got}"),
@@ -271,8 +270,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "train.plot": ("Plot written to {file}", "曲线图已保存到 {file}"),
     "train.no_matplotlib": ("no plot: matplotlib is not installed (pip install matplotlib, or "
                             "the plot extra: pip install \"convgrade[plot]\")",
-                            "未画图：没有安装 matplotlib（pip install matplotlib，或安装 plot "
-                            "附加依赖：pip install \"convgrade[plot]\"）"),
+                            "未画图：没有安装 matplotlib（`pip install matplotlib`，或安装 plot "
+                            "附加依赖：`pip install \"convgrade[plot]\"`）"),
     "train.bad_history": ("train() returned {got}; expected a dict with the lists train_loss, "
                           "train_acc and test_acc, one number per epoch (`grader check "
                           "chapter23.train` says more). The plot shows what was measured "
@@ -531,7 +530,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "第 {number} 章 — {title}（已通过 {passed}/{total}）"),
     "list.unchecked": ("not checked", "未检查"),
     "list.next_marker": ("← next", "← 下一题"),
-    "list.stale": ("(file edited since)", "（之后文件已修改）"),
+    "list.stale": ("(file edited since)", "（评分后文件有改动）"),
     "list.summary": ("{passed}/{total} exercises passed, {score:g}/{max_score:g} points",
                      "{passed}/{total} 道练习通过，得分 {score:g}/{max_score:g}"),
     "list.next": ("Next: {name}. `grader check {name}` grades it, `grader hint {name}` gives a "
@@ -542,6 +541,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # hint
     "hint.chapter": ("Chapter {number} — {title}", "第 {number} 章 — {title}"),
     "hint.next": ("(your next exercise)", "（你的下一道练习）"),
+    "hint.level": ("Hint {level} of {count}: {text}", "提示（第 {level} 级，共 {count} 级）：{text}"),
+    "hint.more": ("(`grader hint {name}` again shows hint {next} of {count}: it says more.)",
+                  "（再运行一次 `grader hint {name}`，显示第 {next} 级提示（共 {count} 级），"
+                  "说得更具体。）"),
+    "hint.more_no_project": ("(Outside a course folder the first hint is shown each time: "
+                             "`grader hint {name} --all` shows all {count}.)",
+                             "（不在课程文件夹中时每次都显示第一级提示：运行 "
+                             "`grader hint {name} --all` 显示全部 {count} 级。）"),
+    "hint.last": ("(This is the last hint. Once your own code passes, `grader solution {name}` "
+                  "shows the reference.)",
+                  "（这是最后一级提示。你自己的代码通过之后，运行 `grader solution {name}` "
+                  "可以查看参考答案。）"),
     # watch
     "watch.header": ("grader watch · {target} · run {run} · {time}",
                      "grader watch · {target} · 第 {run} 次评分 · {time}"),

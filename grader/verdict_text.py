@@ -20,6 +20,8 @@ def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
 
         x = describe(x)
     kind = x["$value"]
+    if kind == "text":  # grader.compare.said: words in both languages
+        return str(x.get("zh" if lang == "zh" else "en", ""))
     if kind == "tensor":
         head = t("mm.tensor_head", lang, shape=tuple(x["shape"]), dtype=x["dtype"])
         if x.get("noncontiguous"):
@@ -35,14 +37,33 @@ def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
 def format_inputs(inputs: list | None, lang: str) -> str:
     if not inputs:
         return "  " + t("mm.no_input", lang) + "\n"
-    return "".join(f"  {name} = {format_value(value, lang=lang)}\n" for name, value in inputs)
+    return "".join(f"  {words(name, lang)} = {format_value(value, lang=lang)}\n"
+                   for name, value in inputs)
+
+
+class _Words(str):
+    """Text that a message shows as it is, also where it formats with ``!r``."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def words(x: Any, lang: str) -> Any:
+    """``x`` in ``lang`` when it is words in both languages (``grader.compare.said``), else
+    ``x`` itself; inside tuples and lists too."""
+    if isinstance(x, dict) and x.get("$value") == "text":
+        return _Words(format_value(x, lang=lang))
+    if isinstance(x, (list, tuple)) and any(isinstance(v, dict) for v in x):
+        return type(x)(words(v, lang) for v in x)
+    return x
 
 
 def render(key: str, data: dict, lang: str) -> str:
     """The sentence(s) for one verdict."""
     if key == "mismatch":
         return render_mismatch(data, lang)
-    values = {k: (format_value(v, lang=lang) if is_value(v) else v) for k, v in data.items()}
+    values = {k: (format_value(v, lang=lang) if is_value(v) else words(v, lang))
+              for k, v in data.items()}
     values.setdefault("output", "")
     if "inputs" in values and not isinstance(values["inputs"], str):
         values["inputs"] = format_inputs(values["inputs"], lang)
@@ -50,19 +71,20 @@ def render(key: str, data: dict, lang: str) -> str:
 
 
 def render_mismatch(d: dict, lang: str) -> str:
-    lines = [t("mm.wrong", lang, call=d["call"])]
-    reason = t(d["reason"], lang, **d["params"])
+    lines = [t("mm.wrong", lang, call=words(d["call"], lang))]
+    reason = t(d["reason"], lang, **{k: words(v, lang) for k, v in d["params"].items()})
     if d.get("shape_why"):
         en, zh = d["shape_why"]
-        reason += ": " + (zh if lang == "zh" else en)
+        reason += "：" + zh if lang == "zh" else ": " + en
     stop = "。" if lang == "zh" else "."
     lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith((".", "。")) else stop))
     if d.get("inputs"):  # an exercise without arguments (edge_kernel(), lenet()) has none
         lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
         lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
     if d.get("expected") is not None:
-        lines.append(f"  {t('mm.expected', lang)}: {format_value(d['expected'], lang=lang)}")
-        lines.append(f"  {t('mm.got', lang)}: {format_value(d['actual'], lang=lang)}")
+        colon = "：" if lang == "zh" else ": "
+        lines.append(f"  {t('mm.expected', lang)}{colon}{format_value(d['expected'], lang=lang)}")
+        lines.append(f"  {t('mm.got', lang)}{colon}{format_value(d['actual'], lang=lang)}")
     if d["reason"] == "mm.values":
         lines.append("  " + t("mm.largest", lang, **d["params"]))
     if d.get("diagnosis"):

@@ -160,7 +160,8 @@ def _encode_tensor(t: Any) -> tuple:
     return (_TENSOR, str(t.dtype).removeprefix("torch."), tuple(t.shape),
             bytes(raw.numpy().tobytes()), str(t.device), bool(t.requires_grad),
             isinstance(t, torch.nn.Parameter),
-            None if t.grad is None or t.device.type == "meta" else _encode_tensor(t.grad),
+            None if not t.is_leaf or t.grad is None or t.device.type == "meta"
+            else _encode_tensor(t.grad),  # (a non-leaf's .grad warns, and is None)
             tuple(perm) if perm else None)
 
 

@@ -1,6 +1,7 @@
 """Grade many (folder, targets) jobs in one verdict process, each through the verdict service
 with a worker of its own (forked from the shared fork server). Reads JSON jobs on stdin, prints
-one JSON list of {qualname: [outcome, output]} on the last line of stdout. Test-suite plumbing
+one JSON list of {qualname: [outcome, output]} on the last line of stdout (and under
+``"_zh"`` {qualname: output in Chinese}). Test-suite plumbing
 only.
 
 ``python tests/batch_grade.py [SEED]``: the Hypothesis seed (default 0, as the test suite uses).
@@ -24,7 +25,9 @@ def main() -> None:
         plan = project.plan(cat.resolve(targets), Path(folder), root=None, seed=seed,
                             memory_limit_mb=project.DEFAULT_MEMORY_MB)
         result = service.run(plan)
-        out.append({r.name: [r.outcome, report.text_of(r, "en")] for r in result.results})
+        texts = {r.name: [r.outcome, report.text_of(r, "en")] for r in result.results}
+        texts["_zh"] = {r.name: report.text_of(r, "zh") for r in result.results}  # same verdicts
+        out.append(texts)
     print(json.dumps(out))
 
 

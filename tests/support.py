@@ -101,10 +101,44 @@ def variant_jobs(tmp_path_factory, module: str, chapter: str, mutants: list, alt
     return cases, jobs
 
 
-def variant_results(cases: list, results: list, chapter: str) -> dict:
+class Graded(dict):
+    """{(kind, exercise, label): (outcome, output)}; ``zh``: the same keys, the output in
+    Chinese (the same verdicts rendered in the other language)."""
+
+    zh: dict
+    sources: dict
+
+
+def variant_results(cases: list, results: list, chapter: str) -> Graded:
     """{(kind, exercise, label): (outcome, output)} for the first len(cases) results."""
-    return {(kind, ex, label): res[f"{chapter}.{ex}"]
-            for (kind, ex, label, *_), res in zip(cases, results[:len(cases)], strict=True)}
+    out = Graded()
+    out.zh, out.sources = {}, {}
+    for (kind, ex, label, code, *_), res in zip(cases, results[:len(cases)], strict=True):
+        out[(kind, ex, label)] = res[f"{chapter}.{ex}"]
+        out.zh[(kind, ex, label)] = res.get("_zh", {}).get(f"{chapter}.{ex}", "")
+        out.sources[(kind, ex, label)] = code
+    return out
+
+
+def learner_strings(code: str) -> tuple[str, ...]:
+    """The string constants of a variant's source: the learner's own words (an exception's
+    message), which a Chinese report quotes as they are."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return ()
+    return tuple(node.value for node in ast.walk(tree)
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+def assert_chinese(graded: Graded) -> None:
+    """Every variant's failure output, rendered in Chinese, holds no English sentence of ours
+    (``tests/chinese.py``)."""
+    from tests.chinese import english_left
+
+    left = {key: found for key, text in graded.zh.items()
+            if (found := english_left(text, learner_strings(graded.sources[key])))}
+    assert not left, left
 
 
 def assert_mutant_caught(graded: dict, case: tuple) -> None:
@@ -112,10 +146,23 @@ def assert_mutant_caught(graded: dict, case: tuple) -> None:
     got_outcome, output = graded[("mutant", exercise, label)]
     assert got_outcome == outcome, output
     assert text.lower() in output.lower(), output
-    assert "internal" not in output.lower(), output
+    assert "the grader itself failed" not in output.lower(), output  # (PyTorch's warnings
+    # the learner's code prints may say "internally")
 
 
 def assert_alternative_passes(graded: dict, case: tuple) -> None:
     exercise, label, _ = case
     got_outcome, output = graded[("alt", exercise, label)]
     assert got_outcome == "passed", output
+
+
+def diagnosis_lines(output: str) -> list[str]:
+    """The "Diagnosis: ..." lines of an exercise's English output."""
+    return [line.strip() for line in output.splitlines() if line.strip().startswith("Diagnosis:")]
+
+
+def assert_one_diagnosis(graded: dict, case: tuple) -> None:
+    """The mutant (exercise, label) is diagnosed with exactly ``text``, and nothing else."""
+    exercise, label, text = case
+    _, output = graded[("mutant", exercise, label)]
+    assert diagnosis_lines(output) == [f"Diagnosis: {text}"], output

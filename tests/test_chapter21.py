@@ -7,8 +7,11 @@ import pytest
 
 from tests.support import (
     assert_alternative_passes,
+    assert_chinese,
     assert_mutant_caught,
+    assert_one_diagnosis,
     case_id,
+    diagnosis_lines,
     grade_batch,
     make_folder,
     variant_jobs,
@@ -210,6 +213,9 @@ def corr2d(X, K):
 }
 
 
+ONE_DIAGNOSIS: list = []
+
+
 _id = case_id
 
 
@@ -245,3 +251,23 @@ def test_mutant_is_caught(graded, case):
 @pytest.mark.parametrize("case", ALTERNATIVES, ids=_id)
 def test_alternative_passes(graded, case):
     assert_alternative_passes(graded, case)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ONE_DIAGNOSIS, ids=lambda c: f"{c[0]}: {c[1]}")
+def test_mutant_gets_one_diagnosis(graded, case):
+    assert_one_diagnosis(graded, case)
+
+
+@pytest.mark.slow
+def test_no_mutant_gets_two_diagnoses(graded):
+    """"Or" only where no further input tells two known mistakes apart: none of the mutants."""
+    two = {key: lines for key, (_, output) in graded.items()
+           if (lines := diagnosis_lines(output)) and " Or: " in lines[0]}
+    assert not two, two
+
+
+@pytest.mark.slow
+def test_chinese_failure_output(graded):
+    """Issue 18: every failure reads as Chinese under --lang zh (the same verdicts)."""
+    assert_chinese(graded)

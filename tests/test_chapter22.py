@@ -9,8 +9,11 @@ import torch
 from grader.compare import close
 from tests.support import (
     assert_alternative_passes,
+    assert_chinese,
     assert_mutant_caught,
+    assert_one_diagnosis,
     case_id,
+    diagnosis_lines,
     grade_batch,
     variant_jobs,
     variant_results,
@@ -383,6 +386,9 @@ def avg_pool2d(X, pool_size, stride=None, padding=0):
 ]
 
 
+ONE_DIAGNOSIS: list = []
+
+
 _id = case_id
 
 
@@ -421,3 +427,23 @@ INF, NAN = float("inf"), float("nan")
         "finite-for-inf", "inf-for-finite", "wrong-next-to-inf"])
 def test_close_compares_finite_values_with_the_tolerance(actual, expected, verdict):
     assert close(torch.tensor(actual), torch.tensor(expected)) is verdict
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ONE_DIAGNOSIS, ids=lambda c: f"{c[0]}: {c[1]}")
+def test_mutant_gets_one_diagnosis(graded, case):
+    assert_one_diagnosis(graded, case)
+
+
+@pytest.mark.slow
+def test_no_mutant_gets_two_diagnoses(graded):
+    """"Or" only where no further input tells two known mistakes apart: none of the mutants."""
+    two = {key: lines for key, (_, output) in graded.items()
+           if (lines := diagnosis_lines(output)) and " Or: " in lines[0]}
+    assert not two, two
+
+
+@pytest.mark.slow
+def test_chinese_failure_output(graded):
+    """Issue 18: every failure reads as Chinese under --lang zh (the same verdicts)."""
+    assert_chinese(graded)

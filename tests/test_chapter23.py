@@ -13,8 +13,10 @@ from tests.support import (
     EXERCISES,
     SOLUTIONS,
     assert_alternative_passes,
+    assert_chinese,
     assert_mutant_caught,
     case_id,
+    diagnosis_lines,
     grade,
     grade_batch,
     make_folder,
@@ -726,3 +728,17 @@ def test_cuda_mutant_is_caught(tmp_path, case):
     got_outcome, output = result[f"chapter23.{exercise}"]
     assert got_outcome == outcome, output
     assert text.lower() in output.lower(), output
+
+
+@pytest.mark.slow
+def test_chinese_failure_output(graded):
+    """Issue 18: every failure reads as Chinese under --lang zh (the same verdicts)."""
+    assert_chinese(graded)
+
+
+@pytest.mark.slow
+def test_no_mutant_gets_two_diagnoses(graded):
+    """"Or" only where no further input tells two known mistakes apart: none of the mutants."""
+    two = {key: lines for key, value in graded.items() if isinstance(key, tuple)
+           and (lines := diagnosis_lines(value[1])) and " Or: " in lines[0]}
+    assert not two, two

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader.checks import budget
-from grader.compare import Mistake, expect_equal, expect_tensor
+from grader.checks import budget, fresh
+from grader.compare import Mistake, expect_equal, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import arrays, input_and_kernel, place
 
@@ -60,6 +60,13 @@ def abs_scale(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return ref_corr(X.abs(), K.abs())
 
 
+def further_calls(learner: Any, X: torch.Tensor, K: torch.Tensor, mistakes: Any) -> Any:
+    """The learner's function and ``mistakes(X, K)`` on new values of X and K's shapes: what
+    tells apart mistakes that agree on the failing input (``grader.compare.tell_apart``)."""
+    return tell_apart(lambda X, K: (learner.call(X, K), mistakes(X, K)),
+                      fresh((X, K), grow=(2, 1)))
+
+
 # -- corr2d -------------------------------------------------------------------------------------
 
 @pytest.mark.exercise("corr2d")
@@ -69,7 +76,7 @@ def test_corr2d_book_example(learner):
     expected = torch.tensor([[19.0, 25.0], [37.0, 43.0]], device=learner.device)
     expect_tensor(learner.call(X, K), expected, call="corr2d(X, K)",
                   inputs=[("X", X), ("K", K)], shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(X, K))
+                  mistakes=corr_mistakes(X, K), further=further_calls(learner, X, K, corr_mistakes))
 
 
 @pytest.mark.exercise("corr2d")
@@ -81,7 +88,7 @@ def test_corr2d_matches_conv2d(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K), call="corr2d(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K), shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(X, K))
+                  mistakes=corr_mistakes(X, K), further=further_calls(learner, X, K, corr_mistakes))
 
 
 # -- Conv2D -------------------------------------------------------------------------------------
@@ -105,6 +112,11 @@ def test_conv2d_parameters(learner, kernel_size):
                       "两者都必须是 nn.Parameter"))
 
 
+def conv2d_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
+    return [Mistake(ref_corr(X, K), "your forward ignores the bias.",
+                    "你的 forward 忽略了偏置。")] + corr_mistakes(X, K)
+
+
 @pytest.mark.exercise("Conv2D")
 @budget(15)
 @given(input_and_kernel(ndim=2, max_side=5), st.data())
@@ -116,13 +128,20 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
     handle, _ = learner.new(tuple(K.shape))
     inputs = [("x", X), ("weight", K), ("bias", b)]
     got = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle,
-                        shown=(f"Conv2D({tuple(K.shape)})(x), then backward",
+                        shown=(said(f"Conv2D({tuple(K.shape)})(x), then backward",
+                                    f"Conv2D({tuple(K.shape)})(x)，然后反向传播"),
                                inputs + [("grad_output", G)]))
+
+    def forward(X: torch.Tensor, K: torch.Tensor, b: torch.Tensor, G: torch.Tensor) -> tuple:
+        handle, _ = learner.new(tuple(K.shape))
+        out = learner.probe("forward_backward", {"weight": K, "bias": b}, X, G, handle=handle,
+                            shown=(f"Conv2D({tuple(K.shape)})(x)", [("x", X)]))
+        return out["output"], conv2d_mistakes(X, K)
+
     expect_tensor(got["output"], ref_corr(X, K) + b.double(), call="Conv2D.forward(x)",
                   inputs=inputs, scale=abs_scale(X, K) + b.double().abs(),
-                  shape_why=VALID_SHAPE,
-                  mistakes=[Mistake(ref_corr(X, K), "your forward ignores the bias.",
-                                    "你的 forward 忽略了偏置。")] + corr_mistakes(X, K))
+                  shape_why=VALID_SHAPE, mistakes=conv2d_mistakes(X, K),
+                  further=tell_apart(forward, fresh((X, K, b, G), grow=(2, 1, 0, 1))))
     grads = got["grads"]
     inputs_g = inputs + [("grad_output", G)]
     for name, expected, scale in (
@@ -131,8 +150,8 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
         if grads.get(name) is None:
             raise Mismatch(
                 "mismatch", reason="mm.value",
-                params={"expected": f"a gradient for self.{name}",
-                        "got": "None: no gradient reached it"},
+                params={"expected": said(f"a gradient for self.{name}", f"self.{name} 的梯度"),
+                        "got": said("None: no gradient reached it", "None：没有梯度到达它")},
                 diagnosis=(f"your forward leaves autograd on the way from self.{name} to the "
                            "output: .item(), float(...), .tolist(), .numpy(), torch.tensor(...) "
                            "of computed values or .detach() cut the graph. Compute the output "
@@ -140,12 +159,21 @@ def test_conv2d_forward_and_gradients(learner, xk, data):
                            f"你的 forward 在从 self.{name} 到输出的路径上脱离了自动求导："
                            ".item()、float(...)、.tolist()、.numpy()、用计算结果构造 "
                            "torch.tensor(...) 或 .detach() 都会切断计算图。请只用张量运算计算输出。"),
-                shape_why=None, call=f"Conv2D.{name}.grad after backward", inputs=inputs_g,
+                shape_why=None, call=grad_call(name), inputs=inputs_g,
                 expected=None, actual=None)
-        expect_tensor(grads.get(name), expected, call=f"Conv2D.{name}.grad after backward",
+        expect_tensor(grads.get(name), expected, call=grad_call(name),
                       inputs=inputs_g, scale=scale,
                       shape_why=("the gradient has the parameter's shape",
                                  "梯度的形状与参数相同"))
+
+
+def grad_call(name: str) -> dict:
+    return said(f"Conv2D.{name}.grad after backward", f"反向传播后的 Conv2D.{name}.grad")
+
+
+NOT_DETACHED = {"expected": said("a detached tensor (requires_grad=False)",
+                                 "分离后的张量（requires_grad=False）"),
+                "got": said("a tensor that requires grad", "需要梯度的张量")}
 
 
 # -- corr1d, corr3d -----------------------------------------------------------------------------
@@ -156,7 +184,7 @@ def test_corr1d_example(learner):
     k = place(torch.tensor([1.0, 2.0]), learner.device)
     expect_tensor(learner.call(x, k), torch.tensor([2.0, 5.0, 8.0], device=learner.device),
                   call="corr1d(x, k)", inputs=[("x", x), ("k", k)], shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(x, k))
+                  mistakes=corr_mistakes(x, k), further=further_calls(learner, x, k, corr_mistakes))
 
 
 @pytest.mark.exercise("corr1d")
@@ -166,7 +194,7 @@ def test_corr1d_matches_conv1d(learner, xk):
     x, k = place(xk, learner.device)
     expect_tensor(learner.call(x, k), ref_corr(x, k), call="corr1d(x, k)",
                   inputs=[("x", x), ("k", k)], scale=abs_scale(x, k), shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(x, k))
+                  mistakes=corr_mistakes(x, k), further=further_calls(learner, x, k, corr_mistakes))
 
 
 @pytest.mark.exercise("corr3d")
@@ -176,7 +204,7 @@ def test_corr3d_matches_conv3d(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K), call="corr3d(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K), shape_why=VALID_SHAPE,
-                  mistakes=corr_mistakes(X, K))
+                  mistakes=corr_mistakes(X, K), further=further_calls(learner, X, K, corr_mistakes))
 
 
 # -- conv2d_true --------------------------------------------------------------------------------
@@ -193,6 +221,7 @@ def true_conv_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
             Mistake(ref_corr(X, K.t()) if K.shape[0] == K.shape[1] else None,
                     "you transposed the kernel; a 180° rotation (flip on both axes) is needed.",
                     "你转置了卷积核；需要的是旋转 180°（两个轴都翻转）。")]
+    # (the transpose is defined for a square kernel only: a value of None never matches)
 
 
 @pytest.mark.exercise("conv2d_true")
@@ -202,7 +231,8 @@ def test_conv2d_true_example(learner):
     expect_tensor(learner.call(X, K), torch.tensor([[5.0, 11.0], [23.0, 29.0]],
                                                    device=learner.device),
                   call="conv2d_true(X, K)", inputs=[("X", X), ("K", K)],
-                  shape_why=VALID_SHAPE, mistakes=true_conv_mistakes(X, K))
+                  shape_why=VALID_SHAPE, mistakes=true_conv_mistakes(X, K),
+                  further=further_calls(learner, X, K, true_conv_mistakes))
 
 
 @pytest.mark.exercise("conv2d_true")
@@ -212,7 +242,8 @@ def test_conv2d_true_flips_both_axes(learner, xk):
     X, K = place(xk, learner.device)
     expect_tensor(learner.call(X, K), ref_corr(X, K.flip((0, 1))), call="conv2d_true(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K), shape_why=VALID_SHAPE,
-                  mistakes=[m for m in true_conv_mistakes(X, K) if m.value is not None])
+                  mistakes=true_conv_mistakes(X, K),
+                  further=further_calls(learner, X, K, true_conv_mistakes))
 
 
 # -- edge_kernel --------------------------------------------------------------------------------
@@ -243,7 +274,8 @@ def test_edge_kernel_on_d2l_image(learner):
     expect_tensor(ref_corr(X, K).float(), row.expand(6, 7), call="corr2d(X, edge_kernel())",
                   inputs=[("X", X)])
     expect_tensor(ref_corr(X.t(), K).float(), torch.zeros(8, 5, device=learner.device),
-                  call="corr2d(X.t(), edge_kernel())  (horizontal edges are not detected)",
+                  call=said("corr2d(X.t(), edge_kernel())  (horizontal edges are not detected)",
+                            "corr2d(X.t(), edge_kernel())（水平边缘不应被检测到）"),
                   inputs=[("X.t()", X.t())])
 
 
@@ -293,13 +325,22 @@ def test_learn_kernel_follows_gradient_descent(learner, problem):
                   inputs=inputs, scale=scale * 10,
                   shape_why=("the learned kernel has the shape kernel_size",
                              "学到的卷积核形状为 kernel_size"),
-                  mistakes=descent_mistakes(X, Y, init, lr, epochs))
+                  mistakes=descent_mistakes(X, Y, init, lr, epochs),
+                  further=tell_apart(lambda X, Y, init: descend_again(learner, X, Y, init, epochs),
+                                     fresh((X, Y, init), grow=(2, 1, 1))))
     if getattr(got, "requires_grad", False):
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": "a detached tensor (requires_grad=False)",
-                               "got": "a tensor that requires grad"},
+                       params=NOT_DETACHED,
                        diagnosis=("return K.detach().", "返回 K.detach()。"), shape_why=None,
                        call="learn_kernel(...)", inputs=inputs, expected=None, actual=None)
+
+
+def descend_again(learner: Any, X: torch.Tensor, Y: torch.Tensor, init: torch.Tensor,
+                  epochs: int) -> tuple[Any, list[Mistake]]:
+    """learn_kernel and its known mistakes on another problem, with a step that converges."""
+    lr = 0.2 / max(largest_curvature(X, tuple(init.shape)), 1.0)
+    return (learner.call(X, Y, tuple(init.shape), lr, epochs, init),
+            descent_mistakes(X, Y, init, lr, epochs))
 
 
 def descent_mistakes(X, Y, init, lr, epochs) -> list[Mistake]:
@@ -345,12 +386,15 @@ def test_learn_kernel_on_d2l_edges(learner):
     if isinstance(got, torch.Tensor) and tuple(got.shape) == (1, 2) and \
             float((got.detach().double() - target.double().cpu()).abs().max()) < 0.5:
         return
-    expect_tensor(got, target, call="learn_kernel(X, Y, (1, 2))  (init=None, lr=3e-2, 10 epochs)",
+    expect_tensor(got, target, call=said("learn_kernel(X, Y, (1, 2))  (init=None, lr=3e-2, "
+                                         "10 epochs)", "learn_kernel(X, Y, (1, 2))（init=None，"
+                                         "lr=3e-2，10 个迭代周期）"),
                   inputs=inputs, scale=1e4,
                   shape_why=("the learned kernel has the shape kernel_size",
                              "学到的卷积核形状为 kernel_size"))
     raise Mismatch("mismatch", reason="mm.value",
-                   params={"expected": "a kernel within 0.5 of [[1, -1]] after 10 epochs",
+                   params={"expected": said("a kernel within 0.5 of [[1, -1]] after 10 epochs",
+                                            "10 个迭代周期后与 [[1, -1]] 相差不超过 0.5 的卷积核"),
                            "got": [[round(float(v), 4) for v in got.reshape(-1).tolist()]]},
                    diagnosis=None, shape_why=None, call="learn_kernel(X, Y, (1, 2))",
                    inputs=inputs, expected=None, actual=None)
@@ -368,8 +412,7 @@ def expect_kernel(got: Any, kernel_size: tuple[int, int], call: str, inputs: lis
                                          "学到的卷积核形状为 kernel_size"))
     if getattr(got, "requires_grad", False):
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": "a detached tensor (requires_grad=False)",
-                               "got": "a tensor that requires grad"},
+                       params=NOT_DETACHED,
                        diagnosis=("return K.detach().", "返回 K.detach()。"), shape_why=None,
                        call=call, inputs=inputs, expected=None, actual=None)
 
@@ -378,7 +421,7 @@ def rounded(K: torch.Tensor) -> list:
     return [[round(float(v), 4) for v in row] for row in K.detach().cpu().reshape(K.shape[0], -1)]
 
 
-def start_mismatch(call: str, inputs: list, expected: str, got: str) -> Mismatch:
+def start_mismatch(call: Any, inputs: list, expected: Any, got: Any) -> Mismatch:
     return Mismatch("mismatch", reason="mm.value", params={"expected": expected, "got": got},
                     diagnosis=("with init=None, start from a random kernel: torch.randn("
                                "kernel_size), or nn.Conv2d(1, 1, kernel_size, bias=False)'s own "
@@ -407,10 +450,14 @@ def test_learn_kernel_starts_from_a_random_kernel(learner):
         expect_kernel(start, size, call, still, str(X.device))
     first, second = (s.detach().double().cpu() for s in starts)
     if bool((first == first.reshape(-1)[0]).all()):
-        raise start_mismatch(call, still, "a random kernel", f"the constant kernel {rounded(first)}")
+        raise start_mismatch(call, still, said("a random kernel", "随机卷积核"),
+                             said(f"the constant kernel {rounded(first)}",
+                                  f"常数卷积核 {rounded(first)}"))
     if torch.equal(first, second):
-        raise start_mismatch(call + " called twice", still, "a new random kernel at every call",
-                             f"the same kernel {rounded(first)} both times")
+        raise start_mismatch(said(call + " called twice", call + "，调用两次"), still,
+                             said("a new random kernel at every call", "每次调用都是新的随机卷积核"),
+                             said(f"the same kernel {rounded(first)} both times",
+                                  f"两次都是同一个卷积核 {rounded(first)}"))
     moved = "learn_kernel(X, Y, (1, 2))  (lr=3e-2, num_epochs=10)"
     inputs = [("X", X), ("Y", Y), ("kernel_size", size)]
     learned = learner.probe("seeded_call", X, Y, size, seed=1, shown=(moved, inputs))
@@ -418,9 +465,12 @@ def test_learn_kernel_starts_from_a_random_kernel(learner):
     before, after = edge_loss(X, Y, starts[0]), edge_loss(X, Y, learned)
     if not after < before:
         raise Mismatch("mismatch", reason="mm.value",
-                       params={"expected": f"a loss below the start's ({before:.4g}, the start "
-                                           f"being {rounded(first)})",
-                               "got": f"loss {after:.4g} for {rounded(learned)}"},
+                       params={"expected": said(f"a loss below the start's ({before:.4g}, "
+                                                f"the start being {rounded(first)})",
+                                                f"低于起点的损失（{before:.4g}，起点为 "
+                                                f"{rounded(first)}）"),
+                               "got": said(f"loss {after:.4g} for {rounded(learned)}",
+                                           f"{rounded(learned)} 的损失为 {after:.4g}")},
                        diagnosis=("gradient descent lowers the loss: K -= lr * K.grad, with "
                                   "the gradient of ((corr2d(X, K) - Y) ** 2).sum().",
                                   "梯度下降会降低损失：K -= lr * K.grad，梯度来自 "

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checks import budget
-from grader.compare import Mistake, expect_equal, expect_tensor, plain_equal
+from grader.checks import budget, fresh
+from grader.compare import Mistake, expect_equal, expect_tensor, plain_equal, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import arrays, as_pair, int_or_pair, once, place, shapes, up_to
 from grader.wire import ModuleSpec
@@ -108,7 +108,8 @@ def shape_mistakes(n: Any, k: Any, p: Any, s: Any) -> list[Mistake]:
 
 
 def expect_shape(actual: Any, expected: tuple[int, int], *, call: str,
-                 inputs: list[tuple[str, Any]], mistakes: list[Mistake]) -> None:
+                 inputs: list[tuple[str, Any]], mistakes: list[Mistake],
+                 further: Any = None) -> None:
     if not plain_equal(actual, expected) and _same_numbers(actual, expected):
         raise Mismatch("mismatch", reason="mm.value",
                        params={"expected": expected, "got": actual},
@@ -119,7 +120,8 @@ def expect_shape(actual: Any, expected: tuple[int, int], *, call: str,
                                   "例如 (4, 4)：请用 "
                                   "//（或 int(...)），不要用 /、浮点数、张量或 NumPy 数。"),
                        shape_why=None, call=call, inputs=inputs, expected=None, actual=None)
-    expect_equal(actual, expected, call=call, inputs=inputs, why=SHAPE_WHY, mistakes=mistakes)
+    expect_equal(actual, expected, call=call, inputs=inputs, why=SHAPE_WHY, mistakes=mistakes,
+                 further=further)
 
 
 def _same_numbers(actual: Any, expected: tuple) -> bool:
@@ -143,7 +145,23 @@ def check_shape(learner: Any, n: Any, k: Any, p: Any = 0, s: Any = 1,
     inputs = [("input_size", n), ("kernel_size", k), ("padding", p), ("stride", s)]
     expect_shape(learner.call(*args, **kwargs), ref_shape(n, k, p, s),
                  call="conv_output_shape(input_size, kernel_size, padding, stride)",
-                 inputs=inputs, mistakes=shape_mistakes(n, k, p, s))
+                 inputs=inputs, mistakes=shape_mistakes(n, k, p, s),
+                 further=tell_apart(lambda *config: (learner.call(*config),
+                                                     shape_mistakes(*config)), other_configs))
+
+
+def other_configs(count: int = 12, seed: int = 0) -> Any:
+    """Configurations nn.Conv2d accepts, each axis its own (sizes, kernels, paddings and
+    strides from 0 or 1 to 4, in pairs), to tell apart the formulas that agree on one."""
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        p = (rng.randint(0, 3), rng.randint(0, 3))
+        s = (rng.randint(1, 4), rng.randint(1, 4))
+        k = (rng.randint(1, 5), rng.randint(1, 5))
+        n = tuple(max(rng.randint(3, 20), k[a] - 2 * p[a]) for a in range(2))
+        yield n, k, p, s
 
 
 @pytest.mark.exercise("conv_output_shape")
@@ -298,13 +316,25 @@ def pad_mistakes(X: torch.Tensor, padding: Any) -> list[Mistake]:
     return out
 
 
+def other_paddings(X: torch.Tensor, seed: int = 0) -> Any:
+    """X with new values and paddings of two different sides (0 to 3)."""
+    import random
+
+    rng = random.Random(seed)
+    for i, (Y,) in enumerate(fresh((X,), count=8, seed=seed)()):
+        yield Y, (rng.randint(0, 3), rng.randint(0, 3)) if i else (2, 3)
+
+
 def check_pad(learner: Any, X: torch.Tensor, padding: Any) -> None:
     got = learner.call(X, padding)
     expect_tensor(got, ref_pad(X, padding), call="pad2d(X, padding)",
                   inputs=[("X", X), ("padding", padding)],
                   shape_why=("(h + 2 p_h, w + 2 p_w): padding is added on each side",
                              "(h + 2 p_h, w + 2 p_w)：每一侧都要填充"),
-                  mistakes=pad_mistakes(X, padding), floating=X.dtype.is_floating_point)
+                  mistakes=pad_mistakes(X, padding), floating=X.dtype.is_floating_point,
+                  further=tell_apart(lambda X, padding: (learner.call(X, padding),
+                                                         pad_mistakes(X, padding)),
+                                     lambda: other_paddings(X)))
     if got.dtype != X.dtype:  # the values were right: the exercise also keeps the dtype
         raise Mismatch("mismatch", reason="mm.value",
                        params={"expected": f"dtype {X.dtype}", "got": f"dtype {got.dtype}"},
@@ -413,7 +443,23 @@ def check_strided(learner: Any, X: torch.Tensor, K: torch.Tensor, padding: Any, 
                   call="corr2d_strided(X, K, padding, stride)",
                   inputs=[("X", X), ("K", K), ("padding", padding), ("stride", stride)],
                   scale=ref_conv(X.abs(), K.abs(), padding, stride), shape_why=SHAPE_WHY,
-                  mistakes=strided_mistakes(X, K, padding, stride))
+                  mistakes=strided_mistakes(X, K, padding, stride),
+                  further=tell_apart(lambda *a: (learner.call(*a), strided_mistakes(*a)),
+                                     lambda: other_strided(X, K)))
+
+
+def other_strided(X: torch.Tensor, K: torch.Tensor, count: int = 12, seed: int = 0) -> Any:
+    """New values of X and K's shapes, with other paddings and strides (each axis its own)."""
+    import random
+
+    rng = random.Random(seed)
+    for i, (Y, L) in enumerate(fresh((X, K), count=count, seed=seed)()):
+        padding = (rng.randint(0, 2), rng.randint(0, 2)) if i % 2 else (0, 0)
+        stride = (rng.randint(1, 3), rng.randint(1, 3))
+        if i % 4 == 3:  # a larger input, so that strides and paddings have room to differ
+            Y = torch.randint(-4, 5, (Y.shape[0] + 3, Y.shape[1] + 4)).to(Y)
+        if all(Y.shape[a] + 2 * padding[a] >= L.shape[a] for a in range(2)):
+            yield Y, L, padding, stride
 
 
 @pytest.mark.exercise("corr2d_strided")

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from grader.checks import budget
-from grader.compare import Mistake, expect_tensor
+from grader.checks import budget, fresh
+from grader.compare import Mistake, expect_tensor, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import arrays, input_and_kernel, once, place
 
@@ -106,6 +106,14 @@ def abs_scale(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return ref_multi(X.abs(), K.abs())
 
 
+def further_calls(learner: Any, X: torch.Tensor, K: torch.Tensor, mistakes: Any,
+                  grow: tuple) -> Any:
+    """The learner's function and ``mistakes(X, K)`` on new values of X and K's shapes, then
+    on larger ones (``grow``: what each axis gains)."""
+    return tell_apart(lambda X, K: (learner.call(X, K), mistakes(X, K)),
+                      fresh((X, K), grow=grow))
+
+
 @once
 def _out_channels(c_i: int, most: int) -> st.SearchStrategy:
     """As many output channels as input channels (often), or any number up to ``most``."""
@@ -130,7 +138,9 @@ def channel_problems(draw: Any, max_channels: int = 4, out_channels: bool = True
 def check_multi_in(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
     expect_tensor(learner.call(X, K), ref_multi(X, K[None])[0], call="corr2d_multi_in(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K[None])[0],
-                  shape_why=MULTI_IN_SHAPE, mistakes=multi_in_mistakes(X, K))
+                  shape_why=MULTI_IN_SHAPE, mistakes=multi_in_mistakes(X, K),
+                  further=further_calls(learner, X, K, multi_in_mistakes,
+                                                ((1, 2, 2), (1, 1, 1))))
 
 
 @pytest.mark.exercise("corr2d_multi_in")
@@ -153,7 +163,9 @@ def test_corr2d_multi_in_matches_conv2d(learner, xk):
 def check_multi_in_out(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
     expect_tensor(learner.call(X, K), ref_multi(X, K), call="corr2d_multi_in_out(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K),
-                  shape_why=MULTI_OUT_SHAPE, mistakes=multi_out_mistakes(X, K))
+                  shape_why=MULTI_OUT_SHAPE, mistakes=multi_out_mistakes(X, K),
+                  further=further_calls(learner, X, K, multi_out_mistakes,
+                                                ((1, 2, 2), (1, 1, 1, 1))))
 
 
 @pytest.mark.exercise("corr2d_multi_in_out")
@@ -211,7 +223,9 @@ def check_1x1(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K),
                   shape_why=("(c_o, h, w): a 1 x 1 kernel keeps the height and width",
                              "(c_o, h, w)：1 x 1 卷积核不改变高和宽"),
-                  mistakes=one_by_one_mistakes(X, K))
+                  mistakes=one_by_one_mistakes(X, K),
+                  further=further_calls(learner, X, K, one_by_one_mistakes,
+                                                ((1, 1, 1), (1, 1, 0, 0))))
     # The exercise is the identity "1 x 1 convolution = one matrix product" (d2l: Y = K @ X).
     products = dict(learner.last_products)
     in_numpy = products.pop("(numpy)", 0) > 0  # np.dot / np.tensordot cannot be counted here

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.checks import budget
-from grader.compare import Mistake, expect_tensor
+from grader.checks import budget, fresh
+from grader.compare import Mistake, expect_tensor, tell_apart
 from grader.strategies import arrays, as_pair, int_or_pair, once, place, shapes, up_to
 
 CHAPTER = "chapter22"
@@ -97,7 +97,10 @@ def check_pool2d(learner: Any, X: torch.Tensor, pool_size: tuple[int, int],
     expect_tensor(learner.call(*args), d2l_pool(X, pool_size, mode),
                   call="pool2d(X, pool_size)" if len(args) == 2 else "pool2d(X, pool_size, mode)",
                   inputs=inputs, scale=d2l_pool(X.abs(), pool_size, "max"), shape_why=D2L_SHAPE,
-                  mistakes=pool2d_mistakes(X, pool_size, mode))
+                  mistakes=pool2d_mistakes(X, pool_size, mode),
+                  further=tell_apart(lambda Y: (learner.call(Y, *args[1:]),
+                                                pool2d_mistakes(Y, pool_size, mode)),
+                                     fresh((X,), grow=(2,))))
 
 
 #: Every mode gets its own cases and its own examples: a mode drawn per example may go
@@ -220,7 +223,28 @@ def check_pooling(learner: Any, mode: str, X: torch.Tensor, kernel: Any, stride:
                   inputs=[("X", X), ("pool_size", kernel), ("stride", stride),
                           ("padding", padding)],
                   scale=_pool("max", X.abs(), kernel, stride, padding), shape_why=POOL_SHAPE,
-                  mistakes=pooling_mistakes(mode, X, kernel, stride, padding))
+                  mistakes=pooling_mistakes(mode, X, kernel, stride, padding),
+                  further=tell_apart(lambda *a: (learner.call(*a),
+                                                 pooling_mistakes(mode, *a)),
+                                     lambda: other_pooling(X, kernel, stride, padding)))
+
+
+def other_pooling(X: torch.Tensor, kernel: Any, stride: Any, padding: Any, count: int = 12,
+                  seed: int = 0) -> Any:
+    """(X, pool_size, stride, padding) with new values, then other strides and paddings (each
+    axis its own, as PyTorch allows: padding at most half the window) on a larger input."""
+    import random
+
+    rng = random.Random(seed)
+    for i, (Y,) in enumerate(fresh((X,), count=count, seed=seed)()):
+        if i < 4:
+            yield Y, kernel, stride, padding
+            continue
+        k = (rng.randint(2, 4), rng.randint(2, 4))
+        p = (rng.randint(0, k[0] // 2), rng.randint(0, k[1] // 2))
+        s = None if i % 3 == 0 else (rng.randint(1, 3), rng.randint(1, 3))
+        Y = torch.randint(-4, 5, tuple(Y.shape[:-2]) + (7, 8)).to(Y)
+        yield (-Y.abs() - 1 if i % 2 else Y), k, s, p
 
 
 def book_input(device: str) -> torch.Tensor:

@@ -21,7 +21,7 @@ from torch import nn
 
 from grader import wire
 from grader.checks import budget
-from grader.compare import Mistake, expect_equal, expect_tensor
+from grader.compare import Mistake, expect_equal, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import place
 
@@ -45,22 +45,19 @@ class Batches(list):
     """A list of (X, y) batches (what the learner's code iterates), shown as a summary."""
 
     def __repr__(self) -> str:
+        return self.shown()["en"]
+
+    def shown(self) -> dict:
+        """The summary in both languages (``grader.compare.said``), for a message's inputs."""
         if not self:
-            return "[] (no batches)"
+            return said("[] (no batches)", "[]（没有批量）")
         X = self[0][0]
         sizes = ", ".join(str(int(x.shape[0])) for x, _ in self)
-        return (f"[{len(self)} batches (X, y), sizes {sizes}; X of shape "
-                f"(n, {', '.join(str(s) for s in X.shape[1:])}), y class indices]")
-
-
-class Shown:
-    """An input as a message should show it (plain text, no quotes)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
+        rest = ", ".join(str(s) for s in X.shape[1:])
+        return said(f"[{len(self)} batches (X, y), sizes {sizes}; X of shape (n, {rest}), "
+                    "y class indices]",
+                    f"[{len(self)} 个批量 (X, y)，大小依次为 {sizes}；X 的形状为 (n, {rest})，"
+                    "y 为类别索引]")
 
 
 def layer(name: str, *args: Any, **kwargs: Any) -> Spec:
@@ -110,14 +107,21 @@ def slack(learner: Any) -> float:
     return 1.0 if learner.device == "cpu" else 50.0
 
 
-def type_name(x: Any) -> str:
+def type_name(x: Any) -> Any:
     if isinstance(x, wire.Opaque):
         return x.type_name
     if isinstance(x, wire.ModuleInfo):
         return x.type_name
     if isinstance(x, torch.Tensor):
-        return f"a tensor of shape {tuple(x.shape)}"
+        return said(f"a tensor of shape {tuple(x.shape)}", f"形状为 {tuple(x.shape)} 的张量")
     return "None" if x is None else type(x).__name__
+
+
+def joined(words: Any, more: str) -> Any:
+    """``words`` (plain text or ``said``) followed by ``more``, in both languages."""
+    if isinstance(words, dict):
+        return said(words["en"] + more, words["zh"] + more)
+    return words + more
 
 
 # -- lenet ----------------------------------------------------------------------------------------
@@ -259,8 +263,10 @@ def expect_lenet_architecture(got: Any, call: str, leading: int | None = 0) -> N
         if leading is None and i == 0:
             why = NOT_A_RESHAPE
         fail("ch23.layer", call, inputs, diagnosis=why,
-             number=i + 1, expected=layer_text(w) if w else "(no more layers)",
-             got=layer_text(h) if h else "(nothing: the network ends here)",
+             number=i + 1,
+             expected=layer_text(w) if w else said("(no more layers)", "（没有更多的层）"),
+             got=layer_text(h) if h else said("(nothing: the network ends here)",
+                                              "（没有：网络到这里就结束了）"),
              table=table or "    (none)")
     total = count_parameters(got)
     if total != LENET_PARAMETERS:
@@ -278,8 +284,10 @@ def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int | None]:
     (the Chinese course's lecture-23 ``Reshape``) is accepted and left out."""
     handle, value = learner.new()
     nodes = learner.probe("module_tree", handle=handle,
-                          shown=("lenet(), then one forward pass on a (1, 1, 28, 28) batch "
-                                 "where it has lazy layers", []))
+                          shown=(said("lenet(), then one forward pass on a (1, 1, 28, 28) "
+                                      "batch where it has lazy layers",
+                                      "lenet()，有惰性层时再在 (1, 1, 28, 28) 的批量上前向计算一次"),
+                                 []))
     if not isinstance(nodes, list) or not nodes:
         fail("ch23.not_module", "lenet()", [], got=type_name(value))
     infos: list[wire.ModuleInfo] = []
@@ -293,7 +301,8 @@ def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int | None]:
     leading = 0
     if len(leaves) == len(LENET_LAYERS) + 1 and leaves[0].type_name != "Conv2d":
         reshape = learner.probe("leading_reshape", handle=handle,
-                                shown=("the first layer of lenet(), on a batch", []))
+                                shown=(said("the first layer of lenet(), on a batch",
+                                            "lenet() 的第一层，作用在一个批量上"), []))
         leading = 1 if isinstance(reshape, dict) and reshape.get("reshapes") else None
     return handle, infos[0], leading
 
@@ -306,9 +315,10 @@ def test_lenet_architecture(learner):
 
 @pytest.mark.exercise("lenet")
 def test_lenet_is_fresh_each_call(learner):
-    expect_equal(learner.probe("fresh_each_call", shown=("lenet(), called twice", [])),
+    twice = said("lenet(), called twice", "lenet()，调用两次")
+    expect_equal(learner.probe("fresh_each_call", shown=(twice, [])),
                  {"same_object": False, "shared_parameters": False},
-                 call="lenet(), called twice", inputs=[],
+                 call=twice, inputs=[],
                  why=("lenet() must build a new network, with new parameters, on every call: "
                       "a network kept at module level would be shared by everyone who calls it",
                       "每次调用 lenet() 都必须构建一个新网络（带新的参数）：放在模块级别的网络会被"
@@ -337,10 +347,12 @@ def test_lenet_forward_matches_reference(learner):
     if learner.device != "cpu":
         learner.probe("to_device", learner.device, handle=handle)
     sent = {name: place(w, learner.device) for (name, _), w in zip(names, weights, strict=True)}
-    inputs = [("X", X), ("weights", Shown("random normal (std 0.5), the same in both nets"))]
+    inputs = [("X", X), ("weights", said("random normal (std 0.5), the same in both nets",
+                                         "随机正态分布（标准差 0.5），两个网络中相同"))]
     got = learner.probe("forward_backward", sent, place(X, learner.device),
                         place(G, learner.device), handle=handle,
-                        shown=("lenet()(X), then backward", inputs))
+                        shown=(said("lenet()(X), then backward", "lenet()(X)，然后反向传播"),
+                               inputs))
     in_order = Mistake(got["output"],
                        "the layers are right, but forward does not run them one after the "
                        "other, in order, as nn.Sequential does.",
@@ -351,7 +363,8 @@ def test_lenet_forward_matches_reference(learner):
                   shape_why=("LeNet maps a (batch, 1, 28, 28) batch to (batch, 10) logits",
                              "LeNet 把 (batch, 1, 28, 28) 的批量映射为 (batch, 10) 的 logits"))
     for (name, _), p in zip(names, reference.parameters(), strict=True):
-        expect_tensor(got["grads"].get(name), p.grad, call=f"gradient of {name} after backward",
+        expect_tensor(got["grads"].get(name), p.grad, call=said(f"gradient of {name} after backward",
+                                                        f"反向传播后 {name} 的梯度"),
                       inputs=inputs + [("grad_output", G)], device=device_name(learner),
                       scale=slack(learner) * float(p.grad.abs().max()),
                       shape_why=("the gradient has the parameter's shape", "梯度的形状与参数相同"))
@@ -410,8 +423,8 @@ def expect_table(got: Any, expected: list, before: list, call: str, inputs: list
             diagnosis = ("the batch dimension is missing: record the full tuple(X.shape).",
                          "缺少批量维度：请记录完整的 tuple(X.shape)。")
         for i in range(max(len(rows), len(expected))):
-            r = rows[i] if i < len(rows) else "(missing)"
-            e = expected[i] if i < len(expected) else "(no more layers)"
+            r = rows[i] if i < len(rows) else said("(missing)", "（缺失）")
+            e = expected[i] if i < len(expected) else said("(no more layers)", "（没有更多的层）")
             if i >= len(rows) or i >= len(expected) or not plain_equal(r, e):
                 fail("ch23.table_row", call, inputs, diagnosis=diagnosis, number=i + 1,
                      expected=e, got=r, rows=len(rows), want_rows=len(expected))
@@ -481,8 +494,10 @@ def weight_owners(spec: Spec) -> dict[str, str]:
 
 
 def expect_xavier(spec: Spec, after: Any, call: str) -> None:
-    inputs = [("module", spec), ("its values before", Shown("random, around 3.0, so any change "
-                                                            "shows"))]
+    inputs = [("module", spec),
+              (said("its values before", "调用前的取值"),
+               said("random, around 3.0, so any change shows",
+                    "随机值，在 3.0 附近，任何改动都看得出来"))]
     before = spec.state
     owners = weight_owners(spec)
     if not isinstance(after, dict) or set(after) != set(before):
@@ -630,9 +645,9 @@ def expect_float(value: Any, call: str, inputs: list, where: str = "") -> None:
     accepted too); a tensor is refused with the hint to use .item(). ``where`` names the
     place in a larger result (" (history['train_loss'][0])")."""
     if isinstance(value, torch.Tensor):
-        fail("ch23.not_float", call, inputs, got=type_name(value) + where, diagnosis=ITEM_HINT)
+        fail("ch23.not_float", call, inputs, got=joined(type_name(value), where), diagnosis=ITEM_HINT)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail("ch23.not_float", call, inputs, got=type_name(value) + where)
+        fail("ch23.not_float", call, inputs, got=joined(type_name(value), where))
 
 
 def accuracy_mistakes(counts: list[tuple[int, int]]) -> list[tuple[float, tuple[str, str]]]:
@@ -660,7 +675,7 @@ def accuracy_mistakes(counts: list[tuple[int, int]]) -> list[tuple[float, tuple[
 def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwargs: Any) -> None:
     call = "evaluate_accuracy(net, data_iter" + "".join(f", {k}={v!r}" for k, v in
                                                         kwargs.items()) + ")"
-    inputs = [("net", spec), ("data_iter", batches)] + list(kwargs.items())
+    inputs = [("net", spec), ("data_iter", batches.shown())] + list(kwargs.items())
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
     got = learner.probe("call_with_net", spec, batches, **kwargs, **extra,
                         shown=(call, inputs))
@@ -674,8 +689,10 @@ def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwarg
     if training:
         fail("ch23.still_training", call, inputs)
     if any(grad for _, grad, _ in modes):
-        fail("mm.value", call, inputs, expected="predictions computed without gradients",
-             got="the net was called with autograd recording",
+        fail("mm.value", call, inputs,
+             expected=said("predictions computed without gradients", "不计算梯度的预测"),
+             got=said("the net was called with autograd recording",
+                      "调用网络时自动求导仍在记录"),
              diagnosis=("evaluate without gradients, as d2l's evaluate_accuracy_gpu does: "
                         "predict inside `with torch.no_grad():` (or torch.inference_mode()); "
                         "autograd would otherwise keep every batch's graph for nothing.",
@@ -916,8 +933,9 @@ def same_value(key: str, got: float, want: float, slack: float) -> bool:
 def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
     call = "train(net, train_iter, test_iter, num_epochs, lr" + "".join(
         f", {k}={v!r}" for k, v in kwargs.items()) + ")"
-    inputs = [("net", Shown(f"{p.spec.label}, weights fixed by the grader")),
-              ("train_iter", p.train), ("test_iter", p.test), ("num_epochs", p.epochs),
+    inputs = [("net", said(f"{p.spec.label}, weights fixed by the grader",
+                           f"{p.spec.label}，权重由评分器固定")),
+              ("train_iter", p.train.shown()), ("test_iter", p.test.shown()), ("num_epochs", p.epochs),
               ("lr", p.lr)] + list(kwargs.items())
     extra = {"net_device": learner.device} if learner.device != "cpu" else {}
     got = learner.probe("call_with_net", p.spec, p.train, p.test, p.epochs, p.lr, **kwargs,
@@ -951,10 +969,16 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
         if not known and not same_value("train_loss", history["train_loss"][0],
                                         ref.history["train_loss"][0], 0.0):
             mistakes.append(Mistake(have, *FIRST_EPOCH_DIFFERS))
-        expect_tensor(have, want, call=f"net.state_dict()['{key}'] after {call}", inputs=inputs,
+        expect_tensor(have, want, call=said(f"net.state_dict()['{key}'] after {call}",
+                                            f"{call} 之后的 net.state_dict()['{key}']"),
+                      inputs=inputs,
                       scale=WEIGHT_SCALE * slack(learner), device=device_name(learner),
                       mistakes=mistakes, floating=want.dtype.is_floating_point,
-                      shape_why=("training keeps the net's architecture", "训练不改变网络结构"))
+                      shape_why=("training keeps the net's architecture", "训练不改变网络结构"),
+                      further=tell_apart(
+                          lambda seed, key=key: train_again(learner, p, seed, key, kwargs,
+                                                            (call, inputs), extra),
+                          lambda: [(1000 + i,) for i in range(3)]))
     for key in ("train_loss", "train_acc", "test_acc"):
         for epoch, (have, want) in enumerate(zip(history[key], ref.history[key], strict=True)):
             room = ref.slack.get(key, [0.0] * p.epochs)[epoch]
@@ -967,6 +991,18 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
                  epoch=epoch + 1, expected=want, got=have,
                  values=", ".join(f"{v:.6g}" for v in history[key]),
                  want_values=", ".join(f"{v:.6g}" for v in ref.history[key]))
+
+
+def train_again(learner: Any, p: TrainProblem, seed: int, key: str, kwargs: dict,
+                shown: tuple, extra: dict) -> tuple[Any, list[Mistake]]:
+    """The learner's train and the weight mistakes on the same net and batch sizes with other
+    weights and data: what tells apart mistakes that agree on one problem."""
+    q = train_problem([len(y) for _, y in p.train], [len(y) for _, y in p.test], p.epochs,
+                      p.lr, seed, spec=p.spec)
+    got = learner.probe("call_with_net", q.spec, q.train, q.test, q.epochs, q.lr, **kwargs,
+                        shown=shown, start_mode="eval", **extra)
+    return got["state"].get(key), [Mistake(reference_train(q, name).state[key],
+                                           *TRAIN_MISTAKES[name]) for name in WEIGHT_MISTAKES]
 
 
 WEIGHT_SCALE = 5.0  # float32 training drifts from the float64 reference by ~1e-6 of this

@@ -1,0 +1,79 @@
+"""The diagnosis names one known mistake: when several agree on the failing input, further
+inputs tell them apart (``grader.compare.narrow``, run once per reported failure)."""
+
+from __future__ import annotations
+
+from grader.compare import Mistake, expect_equal, narrow, settle, tell_apart
+from grader.outcomes import LearnerRaised, LearnerTimeout, Mismatch
+
+
+def shape_mistakes(n: int, p: int) -> list[Mistake]:
+    """(n + 2p - k) // s without the + 1, and with the padding once, for k = 2 and s = 1: they
+    agree when p = 1."""
+    return [Mistake(n + 2 * p - 2, "forgot the + 1", "漏掉了 + 1"),
+            Mistake(n + p - 2 + 1, "padding once", "只算了一次填充")]
+
+
+def learner_padding_once(n: int, p: int) -> int:
+    return n + p - 2 + 1
+
+
+def test_agreeing_mistakes_are_told_apart_by_further_inputs():
+    hits = shape_mistakes(8, 1)  # both give 7 here
+    further = tell_apart(lambda n, p: (learner_padding_once(n, p), shape_mistakes(n, p)),
+                         lambda: [(8, 1), (8, 2)])
+    assert [m.en for m in narrow(hits, further)] == ["padding once"]
+
+
+def test_or_only_when_nothing_tells_them_apart():
+    hits = shape_mistakes(8, 1)
+    further = tell_apart(lambda n, p: (learner_padding_once(n, p), shape_mistakes(n, p)),
+                         lambda: [(8, 1), (5, 1)])  # p = 1 everywhere: they always agree
+    assert [m.en for m in narrow(hits, further)] == ["forgot the + 1", "padding once"]
+
+
+def test_no_diagnosis_when_the_agreement_was_chance():
+    hits = shape_mistakes(8, 1)
+    further = tell_apart(lambda n, p: (0, shape_mistakes(n, p)), lambda: [(8, 2), (9, 3)])
+    assert narrow(hits, further) == []
+
+
+def test_a_raising_input_is_skipped_and_a_timeout_ends_the_search():
+    calls = []
+
+    def run(n, p):
+        calls.append((n, p))
+        if p == 0:
+            raise LearnerRaised("raised", call="f(…)", type="ValueError", message="",
+                                traceback="", bases=[], inputs=[])
+        if p == 9:
+            raise LearnerTimeout("timeout", call="f(…)", seconds=5, inputs=[], output="")
+        return learner_padding_once(n, p), shape_mistakes(n, p)
+
+    hits = shape_mistakes(8, 1)
+    assert [m.en for m in narrow(hits, tell_apart(run, lambda: [(8, 0), (8, 2)]))] == \
+        ["padding once"]
+    calls.clear()
+    left = narrow(hits, tell_apart(run, lambda: [(8, 9), (8, 2)]))
+    assert calls == [(8, 9)] and len(left) == 2
+
+
+def test_the_search_runs_when_the_failure_is_settled_not_before():
+    calls = []
+
+    def run(n, p):
+        calls.append((n, p))
+        return learner_padding_once(n, p), shape_mistakes(n, p)
+
+    try:
+        expect_equal(8, 9, call="conv_output_shape(8, 2, 1)", inputs=[],
+                     mistakes=shape_mistakes(8, 1),
+                     further=tell_apart(run, lambda: [(8, 2), (8, 3)]))
+    except Mismatch as exc:
+        assert exc.data["diagnosis"] == ("forgot the + 1 Or: padding once",
+                                         "漏掉了 + 1或者：只算了一次填充")
+        assert calls == []  # Hypothesis may fail many examples while it shrinks: no search yet
+        assert settle(exc, exc.data["diagnosis"]) == ("padding once", "只算了一次填充")
+        assert calls == [(8, 2)]
+    else:
+        raise AssertionError("expect_equal did not fail")
