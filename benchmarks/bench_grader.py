@@ -87,7 +87,9 @@ def main() -> None:
                  ("grader --help", GRADER + ["--help"]), ("grader list", GRADER + ["list"])]
     against = args.against.resolve() if args.against else None
     if against is not None:
-        commands += [(f"{name}  [against]", cmd, against) for name, cmd in commands[1:]]
+        # what both checkouts can run (an older grader has no --sandbox)
+        commands += [(f"{name}  [against]", cmd, against) for name, cmd in commands[1:]
+                     if "--sandbox" not in cmd]
     if sys.platform.startswith("linux"):
         from tests import simplat
 
