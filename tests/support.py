@@ -166,3 +166,10 @@ def assert_one_diagnosis(graded: dict, case: tuple) -> None:
     exercise, label, text = case
     _, output = graded[("mutant", exercise, label)]
     assert diagnosis_lines(output) == [f"Diagnosis: {text}"], output
+
+
+def assert_no_two_diagnoses(graded: dict) -> None:
+    """"Or" only where no further input tells two known mistakes apart: none of the mutants."""
+    two = {key: lines for key, (_, output) in graded.items()
+           if (lines := diagnosis_lines(output)) and " Or: " in lines[0]}
+    assert not two, two
