@@ -25,10 +25,6 @@ class Exercise:
     points: float
     from_scratch: bool
     time_budget: float
-    #: Hints in levels, from the idea (level 1, shown with a failure: no code, no answer) to
-    #: the last one, which may show code; ``grader hint`` shows one more on each call.
-    hints_en: tuple[str, ...]
-    hints_zh: tuple[str, ...]
     #: Modules the learner's code for this exercise will import, slowly, and that the worker
     #: should find imported (e.g. torch._dynamo, which torch.optim's first step imports: a
     #: second). The fork server imports them in the background, while other checks run.
@@ -55,21 +51,17 @@ class Exercise:
         return tuple(names)
 
     def hints(self, lang: str) -> tuple[str, ...]:
-        return self.hints_zh if lang == "zh" else self.hints_en
+        """Hints in levels (``grader/texts/<lang>/chapterNN.toml``), from the idea (level 1,
+        shown with a failure: no code, no answer) to the last one, which may show code;
+        ``grader hint`` shows one more on each call."""
+        from grader import text
+
+        return tuple(text.raw(f"{self.qualname}.hints", lang) or ())
 
     def hint(self, lang: str, level: int = 1) -> str:
         """The hint of ``level`` (1 = the first; beyond the last, the last)."""
         levels = self.hints(lang)
-        return levels[min(max(level, 1), len(levels)) - 1]
-
-    @property
-    def hint_en(self) -> str:
-        """The first hint (the one a failure shows), in English."""
-        return self.hints_en[0]
-
-    @property
-    def hint_zh(self) -> str:
-        return self.hints_zh[0]
+        return levels[min(max(level, 1), len(levels)) - 1] if levels else ""
 
 
 @dataclass(frozen=True)
@@ -78,8 +70,6 @@ class Chapter:
     id: str
     module: str
     check: str
-    title_en: str
-    title_zh: str
     exercises: tuple[Exercise, ...] = field(default_factory=tuple)
 
     @property
@@ -87,7 +77,9 @@ class Chapter:
         return f"{self.module}.py"
 
     def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        from grader.text import t
+
+        return t(f"{self.id}.title", lang)
 
     def exercise(self, name: str) -> Exercise:
         for ex in self.exercises:
@@ -153,7 +145,7 @@ class TargetError(ValueError):
     never silently taken."""
 
     def __init__(self, target: str, catalog: Catalog, chapter: Chapter | None = None):
-        from grader.messages import t
+        from grader.text import t
 
         hint = suggest(target, catalog, chapter)
         more_en = t("target.did_you_mean", "en", suggestion=hint) if hint else ""
@@ -228,13 +220,10 @@ def load() -> Catalog:
                 points=float(ex["points"]),
                 from_scratch=bool(ex["from_scratch"]),
                 time_budget=float(ex["time_budget"]),
-                hints_en=tuple(ex["hints_en"]),
-                hints_zh=tuple(ex["hints_zh"]),
                 preload=tuple(ex.get("preload", ())),
             )
             for ex in ch.get("exercise", [])
         )
         chapters.append(Chapter(number=int(ch["number"]), id=ch["id"], module=ch["module"],
-                                check=ch["check"], title_en=ch["title_en"],
-                                title_zh=ch["title_zh"], exercises=exercises))
+                                check=ch["check"], exercises=exercises))
     return Catalog(tuple(chapters))

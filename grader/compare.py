@@ -22,10 +22,10 @@ tells them apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from grader.outcomes import Mismatch, Verdict
+from grader.text import said as text_said
 
 RTOL = 2e-5
 ATOL = 1e-6
@@ -37,20 +37,33 @@ SEARCH_LIMIT = 12
 Further = Callable[[], Iterator[tuple[Any, list["Mistake"]]]]
 
 
-@dataclass(frozen=True)
 class Mistake:
-    """What a known mistake would return on this input, and the sentence that explains it."""
+    """What a known mistake would return on this input, and the sentence that explains it:
+    ``Mistake(value, key, **data)``, the sentence's key in ``grader/texts`` and its data."""
 
-    value: Any
-    en: str
-    zh: str
+    __slots__ = ("value", "text")
+
+    def __init__(self, value: Any, key: str, *old_zh: str, **data: Any) -> None:
+        self.value = value
+        self.text = said(key, *old_zh, **data)
+
+    @property
+    def ident(self) -> str:
+        """The sentence as a hashable value: two mistakes that say the same are one."""
+        return repr(sorted(self.text.items(), key=lambda kv: kv[0]))
+
+    def __repr__(self) -> str:
+        return f"Mistake({self.text!r})"
 
 
-def said(en: str, zh: str) -> dict:
-    """Words of a check for a message, in both languages: an input described rather than shown
-    (``weights fixed by the grader``), a call (``... after train(...)``), what was expected or
-    got in words. Plain data (a ``grader.plain`` descriptor); the renderers pick the language."""
-    return {"$value": "text", "en": en, "zh": zh}
+def said(key: str, *old_zh: str, **data: Any) -> dict:
+    """Words of a check for a message, as a key and its data (``grader.text.said``): an input
+    described rather than shown (``weights fixed by the grader``), a call (``... after
+    train(...)``), what was expected or got in words. Plain data; the renderers pick the
+    language."""
+    if old_zh:  # TRANSITIONAL (issue 17): said(en, zh)
+        return {"$value": "text", "en": key, "zh": old_zh[0]}
+    return text_said(key, **data)
 
 
 def _device_of(x: Any) -> str:
@@ -90,18 +103,20 @@ def _tolerance(e: Any, scale: Any) -> Any:
 
 
 def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
-                  scale: Any = None, shape_why: tuple[str, str] | None = None,
+                  scale: Any = None, shape_why: dict | None = None,
                   mistakes: tuple[Mistake, ...] | list[Mistake] = (),
                   device: str | None = None, floating: bool = True,
                   further: Further | None = None) -> None:
     """Raise ``Mismatch`` unless ``actual`` is a tensor equal to ``expected``.
 
     ``device``: the device the inputs were on (default: ``expected``'s). ``shape_why``: one
-    sentence (English, Chinese) that explains the expected shape. ``further``: see
+    sentence (``said(key, ...)``) that explains the expected shape. ``further``: see
     ``tell_apart``.
     """
     import torch
 
+    if isinstance(shape_why, tuple):  # TRANSITIONAL (issue 17): (en, zh)
+        shape_why = said(*shape_why)
     data: dict[str, Any] = {"call": call, "inputs": inputs, "expected": expected,
                             "actual": actual}
 
@@ -136,12 +151,14 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
 
 
 def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[str, Any]],
-                 why: tuple[str, str] | None = None,
+                 why: dict | None = None,
                  mistakes: tuple[Mistake, ...] | list[Mistake] = (),
                  further: Further | None = None) -> None:
     """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals
     ``expected`` with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``.
     ``mistakes`` hold plain values (compared the same way) or tensors."""
+    if isinstance(why, tuple):  # TRANSITIONAL (issue 17): (en, zh)
+        why = said(*why)
     if not plain_equal(actual, expected):
         hits = _hits(actual, mistakes)
         raise _searching(Mismatch("mismatch", reason="mm.value",
@@ -183,19 +200,17 @@ def _hits(actual: Any, mistakes: Any) -> list[Mistake]:
     """The known mistakes that give ``actual``, one per sentence, in the check's order."""
     hits: list[Mistake] = []
     for mistake in mistakes:
-        if matches(actual, mistake) and all(mistake.en != h.en for h in hits):
+        if matches(actual, mistake) and all(mistake.ident != h.ident for h in hits):
             hits.append(mistake)
     return hits
 
 
-def _sentence(hits: list[Mistake]) -> tuple[str, str] | None:
-    """One mistake's sentence; two joined by "Or" when nothing told them apart."""
-    if not hits:
-        return None
-    return (" Or: ".join(m.en for m in hits[:2]), "或者：".join(m.zh for m in hits[:2]))
+def _sentence(hits: list[Mistake]) -> list[dict] | None:
+    """One mistake's sentence; two (joined by "Or") when nothing told them apart."""
+    return [m.text for m in hits[:2]] if hits else None
 
 
-def _diagnose(actual: Any, mistakes: Any) -> tuple[str, str] | None:
+def _diagnose(actual: Any, mistakes: Any) -> list[dict] | None:
     """The sentence of the known mistake that gives ``actual`` (see ``_sentence``)."""
     return _sentence(_hits(actual, mistakes))
 
@@ -231,11 +246,11 @@ def narrow(hits: list[Mistake], further: Further, limit: int = SEARCH_LIMIT) -> 
     tried = matched = 0
     for actual, mistakes in further():
         tried += 1
-        here = {m.en for m in _hits(actual, mistakes)}
-        defined = {m.en for m in mistakes if m.value is not None}
-        if any(m.en in here for m in left):
+        here = {m.ident for m in _hits(actual, mistakes)}
+        defined = {m.ident for m in mistakes if m.value is not None}
+        if any(m.ident in here for m in left):
             matched += 1
-            left = [m for m in left if m.en in here or m.en not in defined]
+            left = [m for m in left if m.ident in here or m.ident not in defined]
         if tried >= limit or len(left) < 2:
             break
     return [] if tried and not matched and len(left) > 1 else left
@@ -244,7 +259,7 @@ def narrow(hits: list[Mistake], further: Further, limit: int = SEARCH_LIMIT) -> 
 def _searching(exc: Mismatch, hits: list[Mistake], further: Further | None) -> Mismatch:
     """Attach the search for one mistake to ``exc`` when several agree on its input."""
     if further is not None and len(hits) > 1:
-        def search() -> tuple[str, str] | None:
+        def search() -> list[dict] | None:
             exc.data["diagnosis"] = _sentence(narrow(hits, further))
             return exc.data["diagnosis"]
 

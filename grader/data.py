@@ -54,7 +54,7 @@ class DataError(Exception):
         super().__init__(self.render("en"))
 
     def render(self, lang: str) -> str:
-        from grader.messages import t
+        from grader.text import t
 
         return t(self.key, lang, **self.data)
 

@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.outcomes import PASSED
+
 
 @dataclass
 class Graded:
@@ -60,7 +62,7 @@ def summarize(graded: list[Graded], exercises: list, lang: str) -> dict:
                 continue
             seen += 1
             outcome = (test.get("extra_data") or {}).get("outcome", test.get("status"))
-            if outcome == "passed":
+            if outcome == PASSED:
                 passed += 1
                 continue
             counts[outcome] += 1
@@ -100,7 +102,7 @@ def summarize(graded: list[Graded], exercises: list, lang: str) -> dict:
 
 
 def _failure_text(row: dict, lang: str) -> tuple[str, str]:
-    from grader.messages import t
+    from grader.text import t
 
     common = row["most_common_failure"]
     failure = f"{t('outcome.' + common['outcome'], lang)} ({common['count']})" if common else "-"
@@ -109,7 +111,7 @@ def _failure_text(row: dict, lang: str) -> tuple[str, str]:
 
 
 def summary_markdown(summary: dict, lang: str) -> str:
-    from grader.messages import t
+    from grader.text import t
 
     head = t("grade.table_head", lang).split("|")
     lines = [f"# {t('grade.summary_title', lang)}", "",
@@ -130,8 +132,8 @@ def summary_markdown(summary: dict, lang: str) -> str:
 
 def print_summary(summary: dict, lang: str, out: Path) -> None:
     """A table on a terminal; one plain line per exercise otherwise (logs, CI)."""
-    from grader.messages import t
     from grader.report import console
+    from grader.text import t
 
     con = console()
     head = t("grade.table_head", lang).split("|")

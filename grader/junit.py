@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.outcomes import PASSED
+
 _ERRORS = ("error", "timeout", "crashed")
 
 # Characters XML 1.0 cannot hold at all; learner output may contain them (print("\x00")).
@@ -78,7 +80,7 @@ def _case(test: dict, suite_name: str | None, counts: _Counts) -> tuple[ET.Eleme
         counts.time += seconds
     case = ET.Element("testcase", attrs)
     counts.tests += 1
-    if outcome != "passed":
+    if outcome != PASSED:
         first = output.strip().splitlines()[0] if output.strip() else outcome
         kind = "error" if outcome in _ERRORS else "failure"
         if kind == "error":

@@ -537,7 +537,7 @@ def choose_isolation(isolation: str, sandbox: bool | None, sandbox_default: bool
         if ok:
             return level
         reasons.append(why)
-    from grader.messages import t
+    from grader.text import t
 
     why = "; ".join(reasons)
     raise IsolationUnavailable(t("isolation.none", "en", why=why),

@@ -178,8 +178,8 @@ def chapter_sources(root: Path, module: str) -> tuple[Path | None, Path | None]:
 def notebook_source(root: Path, chapter: Any, solutions: bool, lang: str) -> str:
     """The chapter file a notebook is made from: the reference (``solutions``), else the stub
     made from it, else (a learner's project without solutions) the file in ``exercises/``."""
-    from grader.messages import t
     from grader.release import make_stub
+    from grader.text import t
 
     solution, exercise = chapter_sources(root, chapter.module)
     if solution is not None:
@@ -203,7 +203,7 @@ def install_cell(lang: str, install: str | None = None) -> str:
     There is no PyPI release yet, so it installs ``install`` (a wheel's path or URL, a
     ``git+https://`` URL, or later ``convgrade``), by default the wheel file next to the
     notebook, and says what to do when that file is not there."""
-    from grader.messages import t
+    from grader.text import t
 
     spec = install or wheel_name()
     comment = textwrap.wrap(t("nb.install", lang, wheel=wheel_name()), 96)
@@ -232,7 +232,7 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
     from nbformat import v4
 
     import grader
-    from grader.messages import t
+    from grader.text import t
 
     names = [ex.name for ex in chapter.exercises]
     module_doc, parts = split_chapter(source, set(names), chapter.filename)
@@ -241,7 +241,9 @@ def build_notebook(chapter: Any, source: str, *, solutions: bool = False, lang: 
             part.code = _strip_blank("".join(line for line in part.code.splitlines(keepends=True)
                                              if not _SOLUTION_MARKER.match(line)))
     cells = []
-    heading = f"{chapter.title_en} · {chapter.title_zh}"
+    from grader.text import languages
+
+    heading = " · ".join(chapter.title(lang) for lang in languages())
     intro = ""
     if module_doc:
         first, _, rest = module_doc.partition("\n")
@@ -600,7 +602,7 @@ class ChapterFinder:
         def __getattr__(attr: str) -> Any:
             if attr.startswith("__") or not attr.isidentifier():
                 raise AttributeError(attr)
-            from grader.messages import t
+            from grader.text import t
 
             message = t("nb.earlier_undefined", lang, name=attr, number=number, module=name)
             # Named as the missing notebook, so the grader counts it as the learner's code
@@ -663,7 +665,7 @@ def notebook_plan(args: Any, lang: str) -> tuple[Any, Path | None]:
     from grader import catalog as catalog_mod
     from grader import project
     from grader.errors import UsageError
-    from grader.messages import t
+    from grader.text import t
 
     catalog = catalog_mod.load()
     paths = [x for x in args.targets if x.endswith(".ipynb")]
@@ -787,7 +789,7 @@ def setup_notebook(chapter: str, *, solutions: bool = False) -> None:
     ``--solutions`` or under ``GRADER_SOLUTIONS=1``) so the kernel and the grader agree, and
     start the grader in the background."""
     from grader import catalog as catalog_mod
-    from grader.messages import default_lang, t
+    from grader.text import default_lang, t
 
     catalog = catalog_mod.load()
     ch = catalog.chapter(chapter)
@@ -829,8 +831,8 @@ def check(target: str | None = None, *, lang: str | None = None, device: str = "
     with the same checks and outcomes as ``grader check``."""
     from grader import catalog as catalog_mod
     from grader import report
-    from grader.messages import default_lang, t
     from grader.service_process import ServiceDied, ServiceError
+    from grader.text import default_lang, t
 
     lang = lang or default_lang()
     shell = _ipython()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
+from grader.outcomes import PASSED
 
 # Data-segment limit for the learner's process (RLIMIT_DATA) on the CPU: a blow-up becomes a
 # MemoryError in the learner's code, reported as such, instead of a machine in distress. torch
@@ -137,7 +138,7 @@ def keep_hypothesis_files_in(root: Path | None) -> None:
 
 
 def default_lang(args: Any = None) -> str:
-    from grader.messages import default_lang as from_locale
+    from grader.text import default_lang as from_locale
 
     return getattr(args, "lang", None) or from_locale()
 
@@ -205,7 +206,7 @@ def next_exercise(catalog: Any, state: dict[str, str]) -> Any | None:
     """The first exercise in course order whose last outcome is not ``passed``; None when all
     have passed."""
     for ex in catalog.exercises():
-        if state.get(ex.qualname) != "passed":
+        if state.get(ex.qualname) != PASSED:
             return ex
     return None
 

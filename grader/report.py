@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from grader import outcomes
-from grader.messages import t
-from grader.verdict_text import diagnosis, exercise_text
+from grader.text import t
+from grader.verdict_text import diagnosis, diagnosis_key, exercise_text
 
 
 def _hint(name: str, lang: str) -> str:
@@ -81,7 +81,7 @@ def results_json(run: Any, lang: str) -> dict:
             "output": text_of(r, lang) or t("outcome.passed", lang),
             "extra_data": {"outcome": r.outcome, "isolation": run.isolation,
                            "seconds": round(r.seconds, 3), "examples": r.examples,
-                           **({"diagnosis": found, "diagnosis_key": diagnosis(r, "en")}
+                           **({"diagnosis": found, "diagnosis_key": diagnosis_key(r)}
                               if found else {})},
         })
     return {

@@ -80,8 +80,14 @@ def python_dirs() -> list[str]:
         import site
 
         paths.update(site.getsitepackages())
+        paths.add(site.getusersitepackages())
     except (AttributeError, ImportError):
         pass
+    # Package folders that reach sys.path another way (a .pth file lending another
+    # environment's packages, PYTHONPATH to a venv): by name only, so a project folder on
+    # sys.path (the course itself, a class of submissions) is never bound for being there.
+    paths.update(p for p in sys.path
+                 if os.path.basename(os.path.normpath(p)) in ("site-packages", "dist-packages"))
     real = sorted({os.path.realpath(p) for p in paths if p and os.path.isdir(p)})
     # Keep the outermost folders only; "/" (or a whole home folder) is never bound wholesale.
     kept: list[str] = []

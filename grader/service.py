@@ -109,9 +109,9 @@ def _pytest_pass(learner: Any, exercises: list, plan: Plan, db: Any, catalog: An
 
     plugin = GraderPlugin(learner, exercises, seed=plan.seed, database=db,
                           budget_factor=plan.budget_factor)
-    chapters = list(dict.fromkeys(ex.chapter for ex in exercises))
-    files = [_module_file(catalog.chapter(ch).check) for ch in chapters]
-    checks_dir = str(Path(files[0]).parent) if files else "."
+    files = list(dict.fromkeys(f for ex in exercises
+                               for f in check_files(catalog.chapter(ex.chapter).check, ex.name)))
+    checks_dir = str(Path(_module_file("grader.checks")).parent)
     args = [*files, "-s", "--rootdir", checks_dir, "-c", os.path.join(checks_dir, "pytest.ini"),
             "--import-mode=importlib", "-W", "ignore",
             # Checks raise verdicts, never bare asserts: rewriting their asserts only costs a
@@ -163,3 +163,14 @@ def _module_file(module: str) -> str:
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(module)
     return spec.origin
+
+
+def check_files(module: str, exercise: str) -> list[str]:
+    """The check files of one exercise: ``grader/checks/chapterNN/<exercise>.py`` when the
+    chapter's checks are a package (one module per exercise, found from its name), else the
+    chapter's one module. An exercise whose module is missing gets none (and so no pass)."""
+    path = Path(_module_file(module))
+    if path.name != "__init__.py":
+        return [str(path)]
+    own = path.parent / f"{exercise}.py"
+    return [str(own)] if own.is_file() else []

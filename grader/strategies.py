@@ -37,7 +37,7 @@ def _floats(raw: bytes, shape: tuple[int, ...]) -> np.ndarray:
 
 
 @functools.cache
-def _arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
+def _tensors(shape: tuple[int, ...]) -> st.SearchStrategy:
     """float32 tensors of ``shape``: integer-valued in [-4, 4], or multiples of 1/256 in
     [-10, 10]; for two or more axes, sometimes in another memory layout (``_relayout``).
 
@@ -68,15 +68,11 @@ def _relayout(t: torch.Tensor, layout: int) -> torch.Tensor:
     return t
 
 
-def arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
-    """float32 tensors of ``shape`` (see ``_arrays``). Strategies are built once per shape:
+def tensors(shape: tuple[int, ...]) -> st.SearchStrategy:
+    """float32 tensors of ``shape`` (see ``_tensors``). Strategies are built once per shape:
     Hypothesis validates and analyses every new strategy object, which costs more than drawing
     from it."""
-    return _arrays(tuple(int(n) for n in shape))
-
-
-def tensors(shape: tuple[int, ...]) -> st.SearchStrategy:
-    return arrays(shape)
+    return _tensors(tuple(int(n) for n in shape))
 
 
 def once(factory: Any) -> Any:
@@ -111,8 +107,8 @@ def input_and_kernel(draw: Any, ndim: int = 2, max_side: int = MAX_SIDE,
     # Any size up to the input's (Hypothesis tries the bounds, 1 and the full side, often):
     # a kernel as large as the input gives a 1 x 1 output, which hides layout mistakes.
     k = tuple(draw(st.integers(1, side)) for side in n)
-    x = draw(arrays(tuple(lead) + n))
-    kern = draw(arrays(tuple(lead if kernel_lead is None else kernel_lead) + k))
+    x = draw(tensors(tuple(lead) + n))
+    kern = draw(tensors(tuple(lead if kernel_lead is None else kernel_lead) + k))
     return x, kern
 
 

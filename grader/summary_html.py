@@ -13,7 +13,7 @@ import html
 import json
 from pathlib import Path
 
-from grader.messages import t
+from grader.text import t
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",

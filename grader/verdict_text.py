@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from grader import outcomes
-from grader.messages import t
 from grader.plain import is_value
+from grader.text import render_value, t
 
 
 def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
@@ -20,8 +20,8 @@ def format_value(x: Any, indent: str = "    ", lang: str = "en") -> str:
 
         x = describe(x)
     kind = x["$value"]
-    if kind == "text":  # grader.compare.said: words in both languages
-        return str(x.get("zh" if lang == "zh" else "en", ""))
+    if kind == "text":  # grader.text.said: a sentence of the check's
+        return str(render_value(x, lang))
     if kind == "tensor":
         head = t("mm.tensor_head", lang, shape=tuple(x["shape"]), dtype=x["dtype"])
         if x.get("noncontiguous"):
@@ -74,31 +74,42 @@ def render_mismatch(d: dict, lang: str) -> str:
     lines = [t("mm.wrong", lang, call=words(d["call"], lang))]
     reason = t(d["reason"], lang, **{k: words(v, lang) for k, v in d["params"].items()})
     if d.get("shape_why"):
-        en, zh = d["shape_why"]
-        reason += "：" + zh if lang == "zh" else ": " + en
-    stop = "。" if lang == "zh" else "."
-    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith((".", "。")) else stop))
+        reason = t("mm.because", lang, reason=reason, why=words(d["shape_why"], lang))
+    stop = t("mm.stop", lang)
+    lines.append(reason[0].upper() + reason[1:] + ("" if reason.endswith(stop) else stop))
     if d.get("inputs"):  # an exercise without arguments (edge_kernel(), lenet()) has none
         lines.append(t("mm.input" if d.get("searched", True) else "mm.input_fixed", lang))
         lines.append(format_inputs(d["inputs"], lang).rstrip("\n"))
     if d.get("expected") is not None:
-        colon = "：" if lang == "zh" else ": "
-        lines.append(f"  {t('mm.expected', lang)}{colon}{format_value(d['expected'], lang=lang)}")
-        lines.append(f"  {t('mm.got', lang)}{colon}{format_value(d['actual'], lang=lang)}")
+        lines.append("  " + t("mm.expected", lang, value=format_value(d["expected"], lang=lang)))
+        lines.append("  " + t("mm.got", lang, value=format_value(d["actual"], lang=lang)))
     if d["reason"] == "mm.values":
         lines.append("  " + t("mm.largest", lang, **d["params"]))
     if d.get("diagnosis"):
-        en, zh = d["diagnosis"]
-        lines.append(t("mm.diagnosis", lang, text=zh if lang == "zh" else en))
+        lines.append(t("mm.diagnosis", lang, text=diagnosis_text(d["diagnosis"], lang)))
     if d.get("output"):
         lines.append(t("output", lang, text=d["output"]).lstrip("\n"))
     return "\n".join(lines)
 
 
+def diagnosis_text(found: list, lang: str) -> str:
+    """A diagnosis (one or two sentences, ``grader.compare._sentence``) in ``lang``: two are
+    joined by "Or" (no input told them apart)."""
+    said = [str(render_value(x, lang)) for x in found]
+    return t("mm.either", lang, first=said[0], second=said[1]) if len(said) > 1 else said[0]
+
+
 def diagnosis(result: Any, lang: str) -> str:
     """The known mistake the learner's result matches, if any (one sentence)."""
     found = (result.data or {}).get("diagnosis")
-    return (found[1] if lang == "zh" else found[0]) if found else ""
+    return diagnosis_text(found, lang) if found else ""
+
+
+def diagnosis_key(result: Any) -> str:
+    """What groups equal diagnoses in a class summary: the sentences' keys (the English text
+    for a sentence without one)."""
+    found = (result.data or {}).get("diagnosis") or []
+    return " | ".join(x.get("key") or str(x.get("en", "")) for x in found if isinstance(x, dict))
 
 
 def exercise_text(result: Any, lang: str, hint: str = "") -> str:

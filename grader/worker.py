@@ -299,7 +299,7 @@ class _Worker:
         if scratch.get("hit") is not None:
             return scratch["hit"]
         if scratch.get("tampered"):
-            from grader.messages import t
+            from grader.text import t
 
             return {"call": t("forbidden.tampered", "en"), "where": ""}
         return None

@@ -587,7 +587,7 @@ def test_learn_kernel_hint_says_to_clone_init():
     from grader.catalog import load
 
     exercise = load().exercise("chapter19.learn_kernel")
-    assert "init.clone()" in exercise.hints_en[-1] and "init.clone()" in exercise.hints_zh[-1]
+    assert "init.clone()" in exercise.hints("en")[-1] and "init.clone()" in exercise.hints("zh")[-1]
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ def test_catalog_names_are_unique_and_complete():
     assert len(names) == len(set(names))
     for ex in CAT.exercises():
         assert ex.points > 0 and ex.time_budget > 0
-        assert ex.hint_en.strip() and ex.hint_zh.strip()
+        assert ex.hint("en").strip() and ex.hint("zh").strip()
         assert ex.signature.startswith(ex.name + "(")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader import learner, messages
+from grader import learner, text
 from tests.support import grade, make_folder
 
 D2L_IMPORT = "from d2l import torch as d2l\n"
@@ -34,11 +34,11 @@ def test_which_import_failures_are_about_d2l(message, traceback, key):
 
 def test_the_advice_in_both_languages():
     for lang in ("en", "zh"):
-        text = messages.t("import_d2l", lang, module="chapter19_conv", missing="d2l",
-                          traceback="")
-        assert "pip install d2l==1.0.3 --no-deps" in text
-        assert "https://download.pytorch.org/whl/cpu" in text and "torchvision" in text
-        again = messages.t("import_d2l_again", lang, module="chapter19_conv", missing="d2l",
+        said = text.t("import_d2l", lang, module="chapter19_conv", missing="d2l",
+                      traceback="")
+        assert "pip install d2l==1.0.3 --no-deps" in said
+        assert "https://download.pytorch.org/whl/cpu" in said and "torchvision" in said
+        again = text.t("import_d2l_again", lang, module="chapter19_conv", missing="d2l",
                            first="chapter19.corr2d")
         assert "chapter19.corr2d" in again
 

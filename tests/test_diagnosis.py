@@ -22,14 +22,14 @@ def test_agreeing_mistakes_are_told_apart_by_further_inputs():
     hits = shape_mistakes(8, 1)  # both give 7 here
     further = tell_apart(lambda n, p: (learner_padding_once(n, p), shape_mistakes(n, p)),
                          lambda: [(8, 1), (8, 2)])
-    assert [m.en for m in narrow(hits, further)] == ["padding once"]
+    assert [m.text["en"] for m in narrow(hits, further)] == ["padding once"]
 
 
 def test_or_only_when_nothing_tells_them_apart():
     hits = shape_mistakes(8, 1)
     further = tell_apart(lambda n, p: (learner_padding_once(n, p), shape_mistakes(n, p)),
                          lambda: [(8, 1), (5, 1)])  # p = 1 everywhere: they always agree
-    assert [m.en for m in narrow(hits, further)] == ["forgot the + 1", "padding once"]
+    assert [m.text["en"] for m in narrow(hits, further)] == ["forgot the + 1", "padding once"]
 
 
 def test_no_diagnosis_when_the_agreement_was_chance():
@@ -51,7 +51,7 @@ def test_a_raising_input_is_skipped_and_a_timeout_ends_the_search():
         return learner_padding_once(n, p), shape_mistakes(n, p)
 
     hits = shape_mistakes(8, 1)
-    assert [m.en for m in narrow(hits, tell_apart(run, lambda: [(8, 0), (8, 2)]))] == \
+    assert [m.text["en"] for m in narrow(hits, tell_apart(run, lambda: [(8, 0), (8, 2)]))] == \
         ["padding once"]
     calls.clear()
     left = narrow(hits, tell_apart(run, lambda: [(8, 9), (8, 2)]))
@@ -70,10 +70,12 @@ def test_the_search_runs_when_the_failure_is_settled_not_before():
                      mistakes=shape_mistakes(8, 1),
                      further=tell_apart(run, lambda: [(8, 2), (8, 3)]))
     except Mismatch as exc:
-        assert exc.data["diagnosis"] == ("forgot the + 1 Or: padding once",
-                                         "漏掉了 + 1或者：只算了一次填充")
+        from grader.verdict_text import diagnosis_text
+
+        assert diagnosis_text(exc.data["diagnosis"], "en") == "forgot the + 1 Or: padding once"
+        assert diagnosis_text(exc.data["diagnosis"], "zh") == "漏掉了 + 1或者：只算了一次填充"
         assert calls == []  # Hypothesis may fail many examples while it shrinks: no search yet
-        assert settle(exc, exc.data["diagnosis"]) == ("padding once", "只算了一次填充")
+        assert diagnosis_text(settle(exc, exc.data["diagnosis"]), "zh") == "只算了一次填充"
         assert calls == [(8, 2)]
     else:
         raise AssertionError("expect_equal did not fail")

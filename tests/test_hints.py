@@ -42,15 +42,15 @@ def ids(ex) -> str:
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=ids)
 def test_every_exercise_has_levels_in_both_languages(ex):
-    assert len(ex.hints_en) >= 2 and len(ex.hints_en) == len(ex.hints_zh)
-    assert all(h.strip() for h in ex.hints_en + ex.hints_zh)
-    assert len(set(ex.hints_en)) == len(ex.hints_en)
-    assert ex.hint("en") == ex.hints_en[0] and ex.hint("zh", 99) == ex.hints_zh[-1]
+    assert len(ex.hints("en")) >= 2 and len(ex.hints("en")) == len(ex.hints("zh"))
+    assert all(h.strip() for h in ex.hints("en") + ex.hints("zh"))
+    assert len(set(ex.hints("en"))) == len(ex.hints("en"))
+    assert ex.hint("en") == ex.hints("en")[0] and ex.hint("zh", 99) == ex.hints("zh")[-1]
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=ids)
 def test_first_level_points_at_the_idea_without_code_or_the_answer(ex):
-    for text in (ex.hints_en[0], ex.hints_zh[0]):
+    for text in (ex.hints("en")[0], ex.hints("zh")[0]):
         found = CODE.search(text)
         assert found is None, f"code in {ex.qualname}'s first hint: {found.group()!r} in {text}"
         for answer in ANSWERS.get(ex.name, ()):
@@ -61,7 +61,7 @@ def test_the_rule_finds_the_code_the_old_hints_held():
     """The first hints before issue 18 (now the last levels) are caught by the rule."""
     for name in ("chapter19.edge_kernel", "chapter21.corr2d_multi_in",
                  "chapter21.corr2d_multi_in_out", "chapter21.corr2d_multi_in_out_1x1"):
-        last = catalog_mod.load().exercise(name).hints_en[-1]
+        last = catalog_mod.load().exercise(name).hints("en")[-1]
         assert CODE.search(last), last
     for prose in ("(n + 2p - k) / s, rounded down", "n + 2p < k", "a 1 x 2 kernel",
                   "d2l's LeNet", "(c_i, h * w)", "when n == k"):
@@ -92,10 +92,10 @@ def hint(folder: Path, *args: str, lang: str = "en") -> str:
 def test_levels_progress_per_exercise_and_persist(tmp_path: Path):
     (tmp_path / "exercises").mkdir()
     ex = catalog_mod.load().exercise("chapter19.edge_kernel")
-    count = len(ex.hints_en)
+    count = len(ex.hints("en"))
     for level in range(1, count + 1):
         out = hint(tmp_path, ex.qualname)
-        assert f"Hint {level} of {count}: {ex.hints_en[level - 1]}" in out, out
+        assert f"Hint {level} of {count}: {ex.hints('en')[level - 1]}" in out, out
     again = hint(tmp_path, ex.qualname)  # the last level stays
     assert f"Hint {count} of {count}" in again and "last hint" in again
     state = json.loads((tmp_path / ".grader" / "hints.json").read_text("utf-8"))
@@ -106,7 +106,7 @@ def test_levels_progress_per_exercise_and_persist(tmp_path: Path):
     assert "提示（第 2 级，共 3 级）" in hint(tmp_path, "chapter19.corr2d", lang="zh")
     # a chapter shows where each exercise is, without moving on
     chapter = hint(tmp_path, "19")
-    assert f"Hint {count} of {count}: {ex.hints_en[-1]}" in chapter
+    assert f"Hint {count} of {count}: {ex.hints('en')[-1]}" in chapter
     assert "Hint 2 of 3" in chapter and "Hint 1 of 3" in chapter  # corr2d, then the others
     assert json.loads((tmp_path / ".grader" / "hints.json").read_text("utf-8")) == \
         {ex.qualname: count, "chapter19.corr2d": 2}
@@ -116,7 +116,7 @@ def test_without_a_project_the_first_level_every_time_and_all_with_a_flag(tmp_pa
     ex = catalog_mod.load().exercise("chapter21.corr2d_multi_in")
     for _ in range(2):
         out = hint(tmp_path, ex.qualname)
-        assert f"Hint 1 of 3: {ex.hints_en[0]}" in out and "--all" in out
+        assert f"Hint 1 of 3: {ex.hints('en')[0]}" in out and "--all" in out
     every = hint(tmp_path, ex.qualname, "--all")
-    assert all(f"Hint {i} of 3: {text}" in every for i, text in enumerate(ex.hints_en, 1))
+    assert all(f"Hint {i} of 3: {text}" in every for i, text in enumerate(ex.hints("en"), 1))
     assert not (tmp_path / ".grader").exists()

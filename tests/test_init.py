@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from grader import catalog, cli, course_files, messages
+from grader import catalog, cli, course_files, text
 from grader import project as project_mod
 from grader.worker import ForbiddenFile, _Worker
 from tests.support import EXERCISES, ROOT, SOLUTIONS
@@ -84,7 +84,7 @@ def test_init_without_installed_course_files_says_how_to_get_them(tmp_path, monk
     err = capsys.readouterr().err
     assert "has no course files" in err and "reinstall" in err
     assert not (tmp_path / "course").exists()
-    assert messages.MESSAGES["init.no_course"][1]  # and in Chinese
+    assert text.sentences("zh")["init.no_course"]  # and in Chinese
 
 
 def test_course_files_from_a_checkout():

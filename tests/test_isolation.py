@@ -305,6 +305,21 @@ def test_the_worker_never_holds_the_checks():
     assert out.strip() == "[]", out
 
 
+def test_the_box_binds_package_folders_on_sys_path_and_never_a_project(tmp_path, monkeypatch):
+    """Packages lent by a .pth file (a venv reusing another environment's torch, as CI's wheel
+    tests do) are bound into the box; a course or class folder on sys.path is not."""
+    from grader import sandbox
+
+    lent = tmp_path / "other-env" / "lib" / "site-packages"
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    lent.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(course), *sys.path, str(lent)])
+    dirs = sandbox.python_dirs()
+    assert os.path.realpath(lent) in dirs
+    assert not [d for d in dirs if os.path.realpath(course).startswith(d)]
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root")
 def test_dedicated_user_mechanics():
     """The fallback's parts where the whole of it cannot run (here the interpreter lives in

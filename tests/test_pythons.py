@@ -38,10 +38,10 @@ def lend(names: list[str], where: Path) -> None:
 
 
 SMOKE = """
-from grader import catalog, messages
+from grader import catalog, text
 cat = catalog.load()
 assert len([e for ch in cat.chapters for e in ch.exercises]) == 22
-assert all(messages.t("outcome.passed", lang) for lang in ("en", "zh"))
+assert all(text.t("outcome.passed", lang) for lang in ("en", "zh"))
 import sys
 assert "torch" not in sys.modules
 print("ok", sys.version_info[:2])

@@ -224,7 +224,7 @@ def test_the_github_actions_example_is_a_valid_workflow():
 
 
 def test_the_job_array_examples_shard_and_merge():
-    import yaml  # comes with check-jsonschema
+    import yaml  # the test extra
 
     job = yaml.safe_load((EXAMPLES / "kubernetes-grade-job.yaml").read_text("utf-8"))
     spec = job["spec"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from grader.checks import budget, fresh
 from grader.compare import Mistake, expect_equal, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
-from grader.strategies import arrays, input_and_kernel, place
+from grader.strategies import input_and_kernel, place, tensors
 
 CHAPTER = "chapter19"
 
@@ -122,8 +122,8 @@ def conv2d_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
 @given(input_and_kernel(ndim=2, max_side=5), st.data())
 def test_conv2d_forward_and_gradients(learner, xk, data):
     X, K = xk
-    b = data.draw(arrays((1,)).filter(lambda t: float(t.abs()) > 0.1), label="bias")
-    G = data.draw(arrays(tuple(ref_corr(X, K).shape)), label="grad_output")
+    b = data.draw(tensors((1,)).filter(lambda t: float(t.abs()) > 0.1), label="bias")
+    G = data.draw(tensors(tuple(ref_corr(X, K).shape)), label="grad_output")
     X, K, b, G = place((X, K, b, G), learner.device)
     handle, _ = learner.new(tuple(K.shape))
     inputs = [("x", X), ("weight", K), ("bias", b)]
@@ -300,8 +300,8 @@ def largest_curvature(X: torch.Tensor, kernel_size: tuple[int, int]) -> float:
 def descent_problems(draw):
     X, K = draw(input_and_kernel(ndim=2, max_side=5))
     kernel_size = tuple(K.shape)
-    Y = draw(arrays(tuple(ref_corr(X, K).shape)))
-    init = draw(arrays(kernel_size))
+    Y = draw(tensors(tuple(ref_corr(X, K).shape)))
+    init = draw(tensors(kernel_size))
     # A step below 1/curvature keeps gradient descent contracting, so float32 and float64
     # trajectories stay together and any difference is the learner's, not rounding's.
     fraction = draw(st.sampled_from([0.05, 0.2, 0.45]))

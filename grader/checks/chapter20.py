@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from grader.checks import budget, fresh
 from grader.compare import Mistake, expect_equal, expect_tensor, plain_equal, tell_apart
 from grader.outcomes import Mismatch
-from grader.strategies import arrays, as_pair, int_or_pair, once, place, shapes, up_to
+from grader.strategies import as_pair, int_or_pair, once, place, shapes, tensors, up_to
 from grader.wire import ModuleSpec
 
 CHAPTER = "chapter20"
@@ -370,7 +370,7 @@ def test_pad2d_keeps_the_dtype(learner, dtype):
 @budget(20)
 @given(st.data())
 def test_pad2d_matches_f_pad(learner, data):
-    X = data.draw(shapes(2).flatmap(arrays), label="X")
+    X = data.draw(shapes(2).flatmap(tensors), label="X")
     X = X.to(data.draw(st.sampled_from((torch.float32,) + PAD_DTYPES), label="dtype"))
     padding = data.draw(int_or_pair(st.integers(0, 3)), label="padding")
     check_pad(learner, place(X, learner.device), padding)
@@ -487,7 +487,7 @@ def strided_problems(draw: Any) -> tuple:
     room = (n[0] + 2 * p_h, n[1] + 2 * p_w)
     # Kernels up to 5, or exactly as large as the padded input.
     k = tuple(draw(_kernel_side(r)) for r in room)
-    return draw(arrays(n)), draw(arrays(k)), padding, stride
+    return draw(tensors(n)), draw(tensors(k)), padding, stride
 
 
 @pytest.mark.exercise("corr2d_strided")
@@ -557,9 +557,9 @@ def layers_and_inputs(draw: Any) -> tuple:
     stride = draw(int_or_pair(st.integers(1, 3)))
     k, p = as_pair(kernel_size), as_pair(padding)
     n = tuple(draw(st.integers(max(1, k_a - 2 * p_a), 7)) for k_a, p_a in zip(k, p, strict=True))
-    weight = draw(arrays((1, 1) + k))
-    bias = draw(st.one_of(st.none(), arrays((1,))))
-    return draw(arrays(n)), kernel_size, padding, stride, weight, bias
+    weight = draw(tensors((1, 1) + k))
+    bias = draw(st.one_of(st.none(), tensors((1,))))
+    return draw(tensors(n)), kernel_size, padding, stride, weight, bias
 
 
 @pytest.mark.exercise("comp_conv2d")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from grader.checks import budget, fresh
 from grader.compare import Mistake, expect_tensor, tell_apart
 from grader.outcomes import Mismatch
-from grader.strategies import arrays, input_and_kernel, once, place
+from grader.strategies import input_and_kernel, once, place, tensors
 
 CHAPTER = "chapter21"
 
@@ -128,8 +128,8 @@ def channel_problems(draw: Any, max_channels: int = 4, out_channels: bool = True
     c_o = draw(_out_channels(c_i, max_channels))
     lead = (c_o, c_i) if out_channels else (c_i,)
     if one_by_one:
-        X = draw(arrays((c_i,) + tuple(draw(st.integers(1, max_side)) for _ in range(2))))
-        return X, draw(arrays(lead + (1, 1)))
+        X = draw(tensors((c_i,) + tuple(draw(st.integers(1, max_side)) for _ in range(2))))
+        return X, draw(tensors(lead + (1, 1)))
     return draw(input_and_kernel(ndim=2, max_side=max_side, lead=(c_i,), kernel_lead=lead))
 
 

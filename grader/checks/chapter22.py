@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from grader.checks import budget, fresh
 from grader.compare import Mistake, expect_tensor, tell_apart
-from grader.strategies import arrays, as_pair, int_or_pair, once, place, shapes, up_to
+from grader.strategies import as_pair, int_or_pair, once, place, shapes, tensors, up_to
 
 CHAPTER = "chapter22"
 
@@ -137,7 +137,7 @@ def pool2d_problems(draw: Any) -> tuple:
 @once
 def signed_arrays(shape: tuple[int, ...]) -> st.SearchStrategy:
     """Any values, or all negative ones (where a zero border would win a max)."""
-    return st.one_of(arrays(shape), arrays(shape).map(lambda t: -t.abs() - 0.5))
+    return st.one_of(tensors(shape), tensors(shape).map(lambda t: -t.abs() - 0.5))
 
 
 @pytest.mark.exercise("pool2d")

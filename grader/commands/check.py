@@ -48,7 +48,7 @@ def resolve_targets(targets: list[str], lang: str = "en") -> list:
     import sys
 
     from grader import catalog as catalog_mod
-    from grader.messages import t
+    from grader.text import t
 
     targets, notes = catalog_mod.join_split_targets(list(targets))
     for given, taken in notes:
@@ -86,7 +86,7 @@ def cmd_check(args: Any) -> int:
 def grade_and_report(plan: Any, args: Any, lang: str, root: Path | None = None) -> int:
     """Grade ``plan`` here and print the report; ``root``: keep learner state there."""
     from grader import launcher, report, service
-    from grader.messages import t
+    from grader.text import t
 
     # Start the fork server first: it imports torch while this process does too; the
     # learner's worker is forked from it as soon as it is ready.

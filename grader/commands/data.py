@@ -33,8 +33,8 @@ def register(subparsers: Any) -> None:
 def cmd_data(args: Any) -> int:
     from grader import data
     from grader.errors import EXIT_FAILED, EXIT_OK
-    from grader.messages import t
     from grader.project import default_lang
+    from grader.text import t
 
     lang = default_lang(args)
     folder = Path(args.dir).expanduser().resolve() if args.dir else data.default_dir()

@@ -266,7 +266,7 @@ def cmd_grade(args: Any) -> int:
         else:
             todo.append(folder)
     if graded:
-        from grader.messages import t
+        from grader.text import t
 
         print(t("grade.reused", lang, count=len(graded)), flush=True)
     if todo:
@@ -308,8 +308,8 @@ def reuse(out: Path, fingerprint: str) -> Graded | None:
 def _grade_all(folders: list[Path], exercises: list, args: Any, out: Path, lang: str,
                key: str, reused: int = 0, total: int | None = None) -> list[Graded]:
     from grader import class_state
-    from grader.messages import t
     from grader.service_process import Service
+    from grader.text import t
 
     points = sum(ex.points for ex in exercises)
     total = total or len(folders)
@@ -395,7 +395,7 @@ class BatchProgress:
         self.problems += g.status != "graded"
 
     def text(self, lang: str) -> str:
-        from grader.messages import t
+        from grader.text import t
 
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = self.done / elapsed * 60

@@ -200,7 +200,7 @@ def write_zip(path: Path, files: dict[str, tuple[bytes, bool]]) -> None:
 
 def cmd_gradescope(args: Any) -> int:
     from grader import catalog as catalog_mod
-    from grader.messages import t
+    from grader.text import t
 
     lang = default_lang(args)
     try:

@@ -59,7 +59,7 @@ def cmd_hint(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader import report
     from grader.commands.check import resolve_targets
-    from grader.messages import t
+    from grader.text import t
 
     catalog = catalog_mod.load()
     lang = project.default_lang(args)

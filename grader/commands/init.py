@@ -22,7 +22,7 @@ from typing import Any
 GITIGNORE = ".grader/\n"
 
 def _t(key: str, lang: str, **data: Any) -> str:
-    from grader.messages import t
+    from grader.text import t
 
     return t(f"init.{key}", lang, **data)
 

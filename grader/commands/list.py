@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from grader.outcomes import PASSED
 from grader.project import file_fingerprint, graded_files, load_state, next_exercise
 
 UNCHECKED = "unchecked"  # no outcome recorded yet (not an outcome of the grader)
@@ -20,8 +21,8 @@ def cmd_list(args: Any) -> int:
 
     from grader import catalog as catalog_mod
     from grader import report
-    from grader.messages import t
     from grader.project import default_lang, find_root
+    from grader.text import t
 
     lang = default_lang(args)
     catalog = catalog_mod.load()
@@ -37,7 +38,7 @@ def cmd_list(args: Any) -> int:
     outcome_width = max(report.cell_width(label) for label in labels.values())
     passed = score = max_score = 0.0
     for chapter in catalog.chapters:
-        done = sum(state.get(ex.qualname) == "passed" for ex in chapter.exercises)
+        done = sum(state.get(ex.qualname) == PASSED for ex in chapter.exercises)
         con.print(Text(t("list.chapter", lang, number=chapter.number,
                          title=chapter.title(lang), passed=done,
                          total=len(chapter.exercises)), style="bold"))
@@ -46,8 +47,8 @@ def cmd_list(args: Any) -> int:
             if outcome not in report.OUTCOME_STYLE:
                 outcome = UNCHECKED
             glyph, style = report.OUTCOME_STYLE.get(outcome, ("○", "dim"))
-            earned = ex.points if outcome == "passed" else 0.0
-            passed += outcome == "passed"
+            earned = ex.points if outcome == PASSED else 0.0
+            passed += outcome == PASSED
             score += earned
             max_score += ex.points
             line = Text("  ")

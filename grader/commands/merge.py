@@ -30,8 +30,8 @@ def register(subparsers: Any) -> None:
 def cmd_merge(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader import class_state, gradebook
-    from grader.messages import t
     from grader.project import default_lang
+    from grader.text import t
 
     lang = default_lang(args)
     folders = [Path(x).expanduser().resolve() for x in args.shards]

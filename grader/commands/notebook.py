@@ -16,8 +16,8 @@ def cmd_notebook(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader import notebooks
     from grader.errors import UsageError
-    from grader.messages import t
     from grader.project import default_lang, find_root, solutions_mode
+    from grader.text import t
 
     lang = default_lang(args)
     catalog = catalog_mod.load()

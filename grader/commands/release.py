@@ -94,8 +94,8 @@ def generate(root: Path, out: Path, lang: str) -> tuple[list[Stub], list[str], l
     ``grader init``). Errors are solution files that cannot be released."""
     from grader import catalog as catalog_mod
     from grader.course_files import solutions_folder
-    from grader.messages import t
     from grader.release import BEGIN, MarkerError, make_stub
+    from grader.text import t
 
     solutions = solutions_folder(root) or root / "solutions"  # else the installed ones
     stubs: list[Stub] = []
@@ -145,7 +145,7 @@ def _backup_dir(root: Path) -> Path:
 
 
 def cmd_release(args: Any) -> int:
-    from grader.messages import t
+    from grader.text import t
 
     lang = default_lang(args)
     if args.check and args.force:
@@ -173,7 +173,7 @@ def cmd_release(args: Any) -> int:
 
 
 def _check(stubs: list[Stub], out: Path, lang: str, failed: bool) -> int:
-    from grader.messages import t
+    from grader.text import t
 
     differing = 0
     for stub in stubs:
@@ -196,7 +196,7 @@ def _check(stubs: list[Stub], out: Path, lang: str, failed: bool) -> int:
 
 
 def _line(text: str | None, lang: str) -> str:
-    from grader.messages import t
+    from grader.text import t
 
     if text is None:
         return t("release.eof", lang)
@@ -204,7 +204,7 @@ def _line(text: str | None, lang: str) -> str:
 
 
 def _release(root: Path, stubs: list[Stub], lang: str, force: bool, failed: bool) -> int:
-    from grader.messages import t
+    from grader.text import t
 
     written = unchanged = 0
     refused: list[Stub] = []

@@ -128,8 +128,8 @@ def _write(path: Path, text: str) -> None:
 def cmd_reset(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
-    from grader.messages import t
     from grader.project import default_lang, find_root, solutions_mode
+    from grader.text import t
 
     lang = default_lang(args)
     if solutions_mode(args):

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grader.outcomes import PASSED
 from grader.release import BEGIN, END
 
 
@@ -64,8 +65,8 @@ def cmd_solution(args: Any) -> int:
     from grader import report
     from grader.commands.reset import shown_path
     from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
-    from grader.messages import t
     from grader.project import default_lang, find_root, solutions_mode
+    from grader.text import t
 
     lang = default_lang(args)
     catalog = catalog_mod.load()
@@ -89,7 +90,7 @@ def cmd_solution(args: Any) -> int:
     if not solutions_mode(args):
         with report.progress(t("solution.checking", lang, name=ex.qualname)):
             outcome = own_outcome(root, ex.qualname)
-        if outcome != "passed":
+        if outcome != PASSED:
             print(t("solution.locked", lang, name=ex.qualname,
                     outcome=t(f"outcome.{outcome}", lang)))
             return EXIT_FAILED

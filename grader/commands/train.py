@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grader.messages import t
+from grader.outcomes import PASSED
+from grader.text import t
 from grader.training import MODULE, SERIES, checkpoints, plain_history  # noqa: F401
 
 LEGEND = ("train loss", "train acc", "test acc")
@@ -137,7 +138,7 @@ def warn_unchecked(root: Path | None, folder: Path, lang: str) -> None:
     if root is None or folder != (root / "exercises").resolve():
         return  # the solutions, or a folder grader check keeps no state for
     outcome = project.load_state(root).get("chapter23.train")
-    if outcome != "passed":
+    if outcome != PASSED:
         key = "train.unchecked" if outcome is None else "train.check_failed"
         print(t(key, lang, outcome=t(f"outcome.{outcome}", lang) if outcome else ""),
               file=sys.stderr, flush=True)

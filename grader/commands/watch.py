@@ -146,8 +146,8 @@ def cmd_watch(args: Any) -> int:
     from grader.commands.check import resolve_targets
     from grader.commands.reset import shown_path
     from grader.errors import UsageError
-    from grader.messages import t
     from grader.service_process import Service, ServiceDied, ServiceError
+    from grader.text import t
 
     lang = project.default_lang(args)
     catalog = catalog_mod.load()
