@@ -92,10 +92,17 @@ def render_mismatch(d: dict, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _sentences(found: Any) -> list:
+    if isinstance(found, (list, tuple)) and len(found) == 2 and all(
+            isinstance(x, str) for x in found):  # TRANSITIONAL (issue 17): an (en, zh) pair
+        return [{"$value": "text", "en": found[0], "zh": found[1]}]
+    return list(found)
+
+
 def diagnosis_text(found: list, lang: str) -> str:
     """A diagnosis (one or two sentences, ``grader.compare._sentence``) in ``lang``: two are
     joined by "Or" (no input told them apart)."""
-    said = [str(render_value(x, lang)) for x in found]
+    said = [str(render_value(x, lang)) for x in _sentences(found)]
     return t("mm.either", lang, first=said[0], second=said[1]) if len(said) > 1 else said[0]
 
 
@@ -108,7 +115,7 @@ def diagnosis(result: Any, lang: str) -> str:
 def diagnosis_key(result: Any) -> str:
     """What groups equal diagnoses in a class summary: the sentences' keys (the English text
     for a sentence without one)."""
-    found = (result.data or {}).get("diagnosis") or []
+    found = _sentences((result.data or {}).get("diagnosis") or [])
     return " | ".join(x.get("key") or str(x.get("en", "")) for x in found if isinstance(x, dict))
 
 

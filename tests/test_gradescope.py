@@ -191,7 +191,8 @@ def test_bundled_package_builds_offline(bundle, tmp_path):
     (wheel,) = (tmp_path / "wheels").glob("convgrade-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"grader/catalog.toml", "grader/checks/pytest.ini", "grader/gradescope/setup.sh",
-            "grader/gradescope/run_autograder"} <= names
+            "grader/gradescope/run_autograder", "grader/texts/en/grader.toml",
+            "grader/texts/zh/chapter19.toml"} <= names
 
 
 @pytest.mark.slow

@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
 
 # What a built convgrade carries besides its modules (pyproject.toml's package-data; a test
 # keeps them equal): a bundle made from an installed wheel declares the same.
-PACKAGE_DATA = ("catalog.toml", "checks/pytest.ini", "gradescope/setup.sh",
+PACKAGE_DATA = ("catalog.toml", "texts/*/*.toml", "checks/pytest.ini", "gradescope/setup.sh",
                 "gradescope/run_autograder")
 
 
