@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ast
 import importlib
+from pathlib import Path
 
 import pytest
 
 from grader import catalog
 from grader.release import make_stub
+from grader.service import check_files
 from tests.support import EXERCISES, ROOT, SOLUTIONS, grade
 
 CAT = catalog.load()
@@ -25,18 +27,37 @@ def test_catalog_names_are_unique_and_complete():
         assert ex.signature.startswith(ex.name + "(")
 
 
-@pytest.mark.parametrize("chapter", PRESENT, ids=lambda c: c.id)
-def test_every_exercise_has_a_check_and_every_check_an_exercise(chapter):
-    module = importlib.import_module(chapter.check)
-    assert module.CHAPTER == chapter.id
+def _marked_tests(module) -> set[str]:
+    """The exercises a check module's tests are marked with (every test must be)."""
     marked = set()
     for name in dir(module):
         obj = getattr(module, name)
         if name.startswith("test_") and callable(obj):
             marks = [m for m in getattr(obj, "pytestmark", []) if m.name == "exercise"]
-            assert marks, f"{chapter.check}.{name} has no exercise marker"
-            marked.add(marks[0].args[0])
-    assert marked == {ex.name for ex in chapter.exercises}
+            assert marks, f"{module.__name__}.{name} has no exercise marker"
+            marked.update(m.args[0] for m in marks)
+    return marked
+
+
+@pytest.mark.parametrize("chapter", PRESENT, ids=lambda c: c.id)
+def test_every_exercise_has_a_check_and_every_check_an_exercise(chapter):
+    """A chapter's checks are one module, or a package with one module per exercise named
+    as the exercise (``grader.service.check_files``), whose tests check that exercise only."""
+    package = importlib.import_module(chapter.check)
+    if not hasattr(package, "__path__"):
+        assert package.CHAPTER == chapter.id
+        assert _marked_tests(package) == {ex.name for ex in chapter.exercises}
+        return
+    for ex in chapter.exercises:
+        assert check_files(chapter.check, ex.name), f"{ex.qualname} has no check module"
+        module = importlib.import_module(f"{chapter.check}.{ex.name}")
+        assert module.CHAPTER == chapter.id
+        assert _marked_tests(module) == {ex.name}, module.__name__
+    names = {ex.name for ex in chapter.exercises}
+    for path in Path(package.__path__[0]).glob("*.py"):
+        if path.stem != "__init__" and path.stem not in names:  # a shared module: no tests
+            module = importlib.import_module(f"{chapter.check}.{path.stem}")
+            assert not [n for n in dir(module) if n.startswith("test_")], module.__name__
 
 
 @pytest.mark.parametrize("chapter", PRESENT, ids=lambda c: c.id)
