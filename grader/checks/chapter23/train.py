@@ -129,7 +129,7 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
         if not known and not same_value("train_loss", history["train_loss"][0],
                                         ref.history["train_loss"][0], 0.0):
             mistakes.append(Mistake(have, "chapter23.train.mistake.first_epoch_differs"))
-        expect_tensor(have, want, call=said("chapter23.train.weight_after", key=key, call=call),
+        expect_tensor(have, want, call=said("chapter23.train.weight_after", name=key, call=call),
                       inputs=inputs,
                       scale=WEIGHT_SCALE * slack(learner), device=device_name(learner),
                       mistakes=mistakes, floating=want.dtype.is_floating_point,
