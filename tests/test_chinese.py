@@ -53,7 +53,7 @@ def test_the_rule_finds_what_issue_18_found():
 
 def test_chapter23_inputs_and_calls_in_chinese():
     """Issue 18's examples: the inputs of train and init_weights, and a weight's call."""
-    from grader.checks.chapter23 import train_problem
+    from grader.checks.chapter23.train import train_problem
     from grader.compare import said
 
     p = train_problem([6, 6, 4], [5, 3], epochs=3, lr=0.5, seed=3)
