@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -25,18 +26,39 @@ def test_catalog_names_are_unique_and_complete():
         assert ex.signature.startswith(ex.name + "(")
 
 
-@pytest.mark.parametrize("chapter", PRESENT, ids=lambda c: c.id)
-def test_every_exercise_has_a_check_and_every_check_an_exercise(chapter):
-    module = importlib.import_module(chapter.check)
-    assert module.CHAPTER == chapter.id
-    marked = set()
+def _checks(module) -> dict[str, str]:
+    """{test name: the exercise its marker names} of one check module."""
+    out = {}
     for name in dir(module):
         obj = getattr(module, name)
         if name.startswith("test_") and callable(obj):
             marks = [m for m in getattr(obj, "pytestmark", []) if m.name == "exercise"]
-            assert marks, f"{chapter.check}.{name} has no exercise marker"
-            marked.add(marks[0].args[0])
-    assert marked == {ex.name for ex in chapter.exercises}
+            assert marks, f"{module.__name__}.{name} has no exercise marker"
+            out[name] = marks[0].args[0]
+    return out
+
+
+@pytest.mark.parametrize("chapter", PRESENT, ids=lambda c: c.id)
+def test_every_exercise_has_a_check_and_every_check_an_exercise(chapter):
+    """A chapter's checks are one module, or a package of one module per exercise named as
+    the exercise (its checks mark only that exercise) and shared modules without checks."""
+    module = importlib.import_module(chapter.check)
+    if not hasattr(module, "__path__"):
+        assert module.CHAPTER == chapter.id
+        assert set(_checks(module).values()) == {ex.name for ex in chapter.exercises}
+        return
+    names = {ex.name for ex in chapter.exercises}
+    for path in sorted(Path(module.__file__).parent.glob("*.py")):
+        if path.stem == "__init__":
+            continue
+        own = importlib.import_module(f"{chapter.check}.{path.stem}")
+        marked = set(_checks(own).values())
+        if path.stem in names:
+            assert own.CHAPTER == chapter.id
+            assert marked == {path.stem}, path
+        else:  # a shared module: a check there would never run
+            assert marked == set(), path
+    assert all((Path(module.__file__).parent / f"{name}.py").is_file() for name in names)
 
 
 @pytest.mark.parametrize("chapter", PRESENT, ids=lambda c: c.id)
