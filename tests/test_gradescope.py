@@ -66,7 +66,7 @@ def test_bundle_content(bundle):
     assert {"setup.sh", "run_autograder", "config.json", "constraints.txt", "requirements.txt",
             "convgrade/pyproject.toml", "convgrade/LICENSE",
             "convgrade/grader/cli.py", "convgrade/grader/catalog.toml",
-            "convgrade/grader/checks/chapter19.py",
+            "convgrade/grader/checks/chapter19/corr2d.py",
             "convgrade/grader/gradescope/autograde.py"} <= set(names)
     # the reference solutions and the stubs never travel; neither do caches
     assert not [n for n in names if n.startswith(("solutions/", "exercises/"))

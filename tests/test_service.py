@@ -19,7 +19,7 @@ from tests.test_grade import _processes_in
 
 
 def test_each_run_gets_its_own_seed_database_and_budget(tmp_path):
-    import grader.checks.chapter19 as checks
+    import grader.checks.chapter19.Conv2D as checks
 
     test = checks.test_conv2d_parameters  # @budget(5)
     first_plan = Plan(targets=("chapter19.Conv2D",), folder=str(SOLUTIONS), seed=0)
