@@ -106,10 +106,12 @@ def conv2d_true(X, K):
 def edge_kernel():
     """The 1x2 kernel that detects vertical edges in d2l's black-and-white image.
 
-    In the book's 6x8 image, 1 is white and 0 is black: ``X = torch.ones((6, 8));
-    X[:, 2:6] = 0``. Cross-correlating with the kernel must give +1 where white turns to black
-    (left to right), -1 where black turns to white, and 0 elsewhere::
+    In the book's 6x8 image, 1 is white and 0 is black. Cross-correlating with the kernel must
+    give +1 where white turns to black (left to right), -1 where black turns to white, and 0
+    elsewhere::
 
+        >>> X = torch.ones((6, 8))
+        >>> X[:, 2:6] = 0
         >>> corr2d(X, edge_kernel())[0]
         tensor([ 0.,  1.,  0.,  0.,  0., -1.,  0.])
 

@@ -113,9 +113,10 @@ def corr2d_strided(X, K, padding=0, stride=1):
     and the result's shape is ``conv_output_shape(X.shape, K.shape, padding, stride)``. This is
     what ``F.conv2d`` computes on the same input (from scratch here: no ``F.conv2d``).
 
-    Book examples (d2l figures 7.3.1 and 7.3.2), X = [[0, 1, 2], [3, 4, 5], [6, 7, 8]],
-    K = [[0, 1], [2, 3]]::
+    Book examples (d2l figures 7.3.1 and 7.3.2)::
 
+        >>> X = torch.arange(9.0).reshape(3, 3)           # [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+        >>> K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
         >>> corr2d_strided(X, K, padding=1)       # 3 + 2 - 2 + 1 = 4 positions per axis
         tensor([[ 0.,  3.,  8.,  4.],
                 [ 9., 19., 25., 10.],

@@ -21,11 +21,25 @@ def examples(text: str) -> list[doctest.Example]:
     return _PARSER.get_examples(text)
 
 
+def _code(source: str) -> str:
+    """An example's source without its comments (a docstring's teaching notes) or layout."""
+    import io
+    import tokenize
+
+    try:
+        tokens = [tok.string for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
+                                      tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, SyntaxError):
+        return " ".join(source.split())
+    return " ".join(tokens)
+
+
 def same_examples(a: str, b: str) -> bool:
-    """Whether two texts hold the same examples: the same sources and the same output,
-    whitespace aside (a docstring's indentation, doctest's column alignment)."""
+    """Whether two texts hold the same examples: the same code and the same output, comments
+    and whitespace aside (a docstring's notes and indentation, doctest's column alignment)."""
     def norm(text: str) -> list[tuple[str, str]]:
-        return [(" ".join(e.source.split()), " ".join(e.want.split())) for e in examples(text)]
+        return [(_code(e.source), " ".join(e.want.split())) for e in examples(text)]
 
     return norm(a) == norm(b)
 

@@ -10,6 +10,15 @@ from grader.compare import Mistake, expect_tensor, said
 
 CHAPTER = "chapter19"
 
+#: The book's image (1 white, 0 black) and what the kernel finds on it; the check grades the
+#: kernel on this image (``d2l_edge_image`` is the same X).
+BOOK_EXAMPLES = """
+>>> X = torch.ones((6, 8))
+>>> X[:, 2:6] = 0
+>>> corr2d(X, edge_kernel())[0]
+tensor([ 0.,  1.,  0.,  0.,  0., -1.,  0.])
+"""
+
 
 @pytest.mark.exercise("edge_kernel")
 def test_edge_kernel(learner):

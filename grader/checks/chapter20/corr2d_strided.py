@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import budget, fresh
+from grader.checks.book import calls
 from grader.checks.chapter20.padding_stride import (
     SHAPE_WHY,
     STYLES,
@@ -22,6 +23,19 @@ from grader.compare import Mistake, expect_tensor, tell_apart
 from grader.strategies import as_pair, int_or_pair, once, place, shapes, tensors
 
 CHAPTER = "chapter20"
+
+BOOK_EXAMPLES = """
+>>> X = torch.arange(9.0).reshape(3, 3)
+>>> K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+>>> corr2d_strided(X, K, padding=1)
+tensor([[ 0.,  3.,  8.,  4.],
+        [ 9., 19., 25., 10.],
+        [21., 37., 43., 16.],
+        [ 6.,  7.,  8.,  0.]])
+>>> corr2d_strided(X, K, padding=1, stride=(3, 2))
+tensor([[0., 8.],
+        [6., 8.]])
+"""
 
 
 def ref_conv(X: torch.Tensor, K: torch.Tensor, padding: Any = 0, stride: Any = 1
@@ -94,10 +108,10 @@ def other_strided(X: torch.Tensor, K: torch.Tensor, count: int = 12, seed: int =
 @pytest.mark.exercise("corr2d_strided")
 @pytest.mark.parametrize("style", STYLES)
 def test_corr2d_strided_book_examples(learner, style):
-    X = place(torch.arange(9.0).reshape(3, 3), learner.device)
-    K = place(torch.tensor([[0.0, 1.0], [2.0, 3.0]]), learner.device)
-    check_strided(learner, X, K, 1, 1, style=style)  # d2l figure 7.3.1
-    check_strided(learner, X, K, 1, (3, 2), style=style)  # d2l figure 7.3.2
+    for args, kwargs in calls(BOOK_EXAMPLES, "corr2d_strided", ref_conv):
+        X, K = place(args, learner.device)
+        check_strided(learner, X, K, kwargs.get("padding", 0), kwargs.get("stride", 1),
+                      style=style)
     check_strided(learner, X, K, 0, 1, style=style)  # no padding, no stride
     check_strided(learner, X, K, (0, 1), 2, style=style)  # padding and stride both set
 
