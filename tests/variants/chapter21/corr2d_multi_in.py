@@ -8,17 +8,26 @@ SUM = "return sum(corr2d(x, k) for x, k in zip(X, K))"
 VARIANTS = [
     Variant("channels averaged",
             edit(SUM, "return sum(corr2d(x, k) for x, k in zip(X, K)) / X.shape[0]"),
-            FAILED, "averaged over the input channels"),
+            FAILED, "averaged over the input channels",
+            diagnosis="you averaged over the input channels; the channels are SUMMED."),
     Variant("only the first channel", edit(SUM, "return corr2d(X[0], K[0])"),
-            FAILED, "only the first input channel"),
+            FAILED, "only the first input channel",
+            diagnosis="your result uses only the first input channel; add the cross-correlations of"
+                      " all channels."),
     Variant("one map per channel, not summed",
             edit(SUM, "return torch.stack([corr2d(x, k) for x, k in zip(X, K)])"),
-            FAILED, "one map per input channel"),
+            FAILED, "one map per input channel",
+            diagnosis="you returned one map per input channel; SUM them into a single output "
+                      "channel."),
     Variant("loop overwrites instead of adding",
             edit(SUM, "for x, k in zip(X, K):\n        Y = corr2d(x, k)\n    return Y"),
-            FAILED, "last channel"),
+            FAILED, "last channel",
+            diagnosis="your result is the last channel's only: did the loop overwrite instead of "
+                      "adding (Y = ... instead of Y += ...)?"),
     Variant("channels paired in reverse", edit("zip(X, K)", "zip(X, K.flip(0))"),
-            FAILED, "paired in reverse"),
+            FAILED, "paired in reverse",
+            diagnosis="channel c of X must meet slice c of K; your channels are paired in "
+                      "reverse."),
     Variant("F.conv2d", """
 def corr2d_multi_in(X, K):
     import torch.nn.functional as F

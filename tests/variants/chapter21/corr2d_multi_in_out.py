@@ -9,22 +9,31 @@ STACK = "return torch.stack([corr2d_multi_in(X, k) for k in K], 0)"
 VARIANTS = [
     Variant("stacked on axis 1",
             edit(STACK, "return torch.stack([corr2d_multi_in(X, k) for k in K], 1)"),
-            FAILED, "stacked the output channels on axis 1"),
+            FAILED, "stacked the output channels on axis 1",
+            diagnosis="you stacked the output channels on axis 1; stack them on axis 0: "
+                      "torch.stack([...], 0)."),
     Variant("stacked on the last axis",
             edit(STACK, "return torch.stack([corr2d_multi_in(X, k) for k in K], -1)"),
-            FAILED, "on the last axis"),
+            FAILED, "on the last axis",
+            diagnosis="you stacked the output channels on the last axis; stack them on axis 0: "
+                      "torch.stack([...], 0)."),
     Variant("output channels concatenated (cat, not stack)",
             edit(STACK, "return torch.cat([corr2d_multi_in(X, k) for k in K], 0)"),
             FAILED, "expected shape"),
     Variant("input channels averaged",
             edit(STACK, "return torch.stack([sum(corr2d(x, kk) for x, kk in zip(X, k)) "
                         "/ X.shape[0] for k in K], 0)"),
-            FAILED, "averaged over the input channels"),
+            FAILED, "averaged over the input channels",
+            diagnosis="you averaged over the input channels; the channels are SUMMED."),
     Variant("only the first input channel",
             edit(STACK, "return torch.stack([corr2d(X[0], k[0]) for k in K], 0)"),
-            FAILED, "only the first input channel"),
+            FAILED, "only the first input channel",
+            diagnosis="your result uses only the first input channel; add the cross-correlations of"
+                      " all input channels."),
     Variant("output channels summed", edit(STACK, "return sum(corr2d_multi_in(X, k) for k in K)"),
-            FAILED, "added the output channels together"),
+            FAILED, "added the output channels together",
+            diagnosis="you added the output channels together; each kernel K[o] gives its own "
+                      "output channel."),
     Variant("kernel axes swapped",
             edit(STACK, "return torch.stack([corr2d_multi_in(X, k) for k in K.transpose(0, 1)], "
                         "0)"),

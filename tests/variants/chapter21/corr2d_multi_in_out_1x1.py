@@ -7,15 +7,21 @@ from tests.variants import Variant, edit
 VARIANTS = [
     Variant("weight reshaped to (c_i, c_o) and transposed",
             edit("K = K.reshape((c_o, c_i))", "K = K.reshape((c_i, c_o)).T"),
-            FAILED, "scrambles the weights"),
+            FAILED, "scrambles the weights",
+            diagnosis="your weight matrix is K reshaped to (c_i, c_o) and transposed, which "
+                      "scrambles the weights: K's axes are (c_o, c_i, 1, 1), so K.reshape(c_o, c_i)"
+                      " is the matrix, row o for output channel o."),
     Variant("X reshaped to (h * w, c_i)",
             edit("X = X.reshape((c_i, h * w))", "X = X.reshape((h * w, c_i)).T"),
-            FAILED, "scrambles the pixels"),
+            FAILED, "scrambles the pixels",
+            diagnosis="you reshaped X to (h * w, c_i), which scrambles the pixels: X's axes are "
+                      "(c_i, h, w), so X.reshape(c_i, h * w) puts channel c in row c."),
     Variant("transposed weight matrix",
             edit("K = K.reshape((c_o, c_i))", "K = K.reshape((c_o, c_i)).T"),
             ERROR, "RuntimeError"),
     Variant("channels averaged", edit("Y = torch.matmul(K, X)", "Y = torch.matmul(K, X) / c_i"),
-            FAILED, "averaged over the input channels"),
+            FAILED, "averaged over the input channels",
+            diagnosis="you averaged over the input channels; the channels are SUMMED."),
     Variant("F.conv2d", """
 def corr2d_multi_in_out_1x1(X, K):
     return torch.nn.functional.conv2d(X[None], K)[0]

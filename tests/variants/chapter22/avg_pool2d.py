@@ -26,16 +26,23 @@ def avg_pool2d(X, pool_size, stride=None, padding=0):
             rows, cols = slice(i * s_h, i * s_h + k_h), slice(j * s_w, j * s_w + k_w)
             Y[..., i, j] = padded[..., rows, cols].sum((-2, -1)) / real[rows, cols].sum()
     return Y
-""", FAILED, "number of real"),
+""", FAILED, "number of real",
+            diagnosis="you divided each window by the number of real (unpadded) cells; PyTorch's "
+                      "default (count_include_pad=True) divides by k_h * k_w, padded zeros "
+                      "included."),
     Variant("stride defaults to 1",
             edit("(k_h, k_w) if stride is None", "(1, 1) if stride is None"),
-            FAILED, "stride=None means"),
-    Variant("window sums", edit(MEAN, "window.sum(dim=(-2, -1))"), FAILED, "sum"),
+            FAILED, "stride=None means",
+            diagnosis="your stride is 1, but stride=None means the window size (non-overlapping "
+                      "windows), as in nn.MaxPool2d / nn.AvgPool2d."),
+    Variant("window sums", edit(MEAN, "window.sum(dim=(-2, -1))"), FAILED, "sum",
+            diagnosis="your result is each window's sum; average pooling takes the mean."),
     Variant("max instead of mean",
             (edit("torch.zeros((*lead, h + 2 * p_h, w + 2 * p_w)",
                   "torch.full((*lead, h + 2 * p_h, w + 2 * p_w), float('-inf')"),
              edit(MEAN, "window.amax(dim=(-2, -1))")),
-            FAILED, "maximum"),
+            FAILED, "maximum",
+            diagnosis="your result is the maximum of each window; this exercise takes the mean."),
     Variant("F.avg_pool2d", """
 def avg_pool2d(X, pool_size, stride=None, padding=0):
     return torch.nn.functional.avg_pool2d(X, pool_size, stride, padding)
@@ -52,7 +59,9 @@ def avg_pool2d(X, pool_size, stride=None, padding=0):
     p_h, p_w = _pair(padding)
     Xp = F.pad(X, (p_w, p_w, p_h, p_h))
     return Xp.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).mean(dim=(-2, -1))
-""", FAILED),
+""", FAILED,
+            diagnosis="you applied the stride on one axis only (or one axis's stride to both): "
+                      "stride=(s_h, s_w) moves the window s_h rows down and s_w columns right."),
     Variant("batch and channel swapped on the way back", """
 import torch.nn.functional as F
 def avg_pool2d(X, pool_size, stride=None, padding=0):

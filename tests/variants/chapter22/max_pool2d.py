@@ -14,7 +14,9 @@ OUT_W = "out_w = (w + 2 * p_w - k_w) // s_w + 1"
 VARIANTS = [
     Variant("padding before stride in the signature",
             edit("stride=None, padding=0", "padding=0, stride=None"), ERROR, "raised TypeError"),
-    Variant("zero padding", edit(FILL, "0.0"), FAILED, "padded with zeros"),
+    Variant("zero padding", edit(FILL, "0.0"), FAILED, "padded with zeros",
+            diagnosis="you padded with zeros: max-pooling pads with -inf, so a padded cell never "
+                      "wins (here your zeros beat negative values)."),
     # reviewer's finds: any finite fill is wrong below it; inputs never went below -10.5
     Variant("padded with -1e9", edit(FILL, "-1e9"), FAILED),
     Variant("padded with -100", edit(FILL, "-100.0"), FAILED),
@@ -39,20 +41,26 @@ def max_pool2d(X, pool_size, stride=None, padding=0):
 """, ERROR, "out of bounds"),
     Variant("stride defaults to 1",
             edit(DEFAULT_STRIDE, "(1, 1) if stride is None else _pair(stride)"),
-            FAILED, "stride=None means"),
+            FAILED, "stride=None means",
+            diagnosis="your stride is 1, but stride=None means the window size (non-overlapping "
+                      "windows), as in nn.MaxPool2d / nn.AvgPool2d."),
     Variant("padding ignored",
             (edit(PADDED, "(*lead, h, w)"), edit(INSIDE, "padded[..., :, :] = X"),
              edit(OUT_H, "out_h = (h - k_h) // s_h + 1"),
              edit(OUT_W, "out_w = (w - k_w) // s_w + 1")),
-            FAILED, "ignores the padding"),
+            FAILED, "ignores the padding",
+            diagnosis="your result ignores the padding."),
     Variant("padding at the top and left only",
             (edit(PADDED, "(*lead, h + p_h, w + p_w)"), edit(INSIDE, "padded[..., p_h:, p_w:] = X"),
              edit(OUT_H, "out_h = (h + p_h - k_h) // s_h + 1"),
              edit(OUT_W, "out_w = (w + p_w - k_w) // s_w + 1")),
-            FAILED, "top and the left only"),
+            FAILED, "top and the left only",
+            diagnosis="you padded the top and the left only; padding goes on EACH side."),
     Variant("stride of the rows on both axes",
             edit(DEFAULT_STRIDE, "(k_h, k_h) if stride is None else (_pair(stride)[0],) * 2"),
-            FAILED, "one axis only"),
+            FAILED, "one axis only",
+            diagnosis="you applied the stride on one axis only (or one axis's stride to both): "
+                      "stride=(s_h, s_w) moves the window s_h rows down and s_w columns right."),
     Variant("ceil instead of floor",
             (edit(OUT_H, "out_h = -(-(h + 2 * p_h - k_h) // s_h) + 1"),
              edit(OUT_W, "out_w = -(-(w + 2 * p_w - k_w) // s_w) + 1")),
@@ -94,7 +102,9 @@ def max_pool2d(X, pool_size, stride=None, padding=0):
     p_h, p_w = _pair(padding)
     Xp = F.pad(X, (p_w, p_w, p_h, p_h), value=float('-inf'))
     return Xp.unfold(-2, k_h, s_h).unfold(-2, k_w, s_w).amax(dim=(-2, -1))
-""", FAILED),
+""", FAILED,
+            diagnosis="you applied the stride on one axis only (or one axis's stride to both): "
+                      "stride=(s_h, s_w) moves the window s_h rows down and s_w columns right."),
     Variant("padded with a finite -5", """
 import torch.nn.functional as F
 def max_pool2d(X, pool_size, stride=None, padding=0):

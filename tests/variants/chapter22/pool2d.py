@@ -7,8 +7,11 @@ from tests.variants import Variant, edit
 WINDOW = "X[i: i + p_h, j: j + p_w]"
 
 VARIANTS = [
-    Variant("mode ignored: always max", edit(".mean()", ".max()"), FAILED, "asks for the mean"),
-    Variant("sum for 'avg'", edit(".mean()", ".sum()"), FAILED, "sum"),
+    Variant("mode ignored: always max", edit(".mean()", ".max()"), FAILED, "asks for the mean",
+            diagnosis="your result is the maximum of each window, but mode='avg' asks for the "
+                      "mean."),
+    Variant("sum for 'avg'", edit(".mean()", ".sum()"), FAILED, "sum",
+            diagnosis="your result is each window's sum; average pooling takes the mean."),
     Variant("integer division of the window sum for 'avg'",
             edit(".mean()", ".sum() // (p_h * p_w)"), FAILED, "wrong values"),
     Variant("'avg' truncated towards zero", """
@@ -22,9 +25,13 @@ def pool2d(X, pool_size, mode='max'):
             (edit("(X.shape[0] - p_h + 1, X.shape[1] - p_w + 1)",
                   "(X.shape[0] // p_h, X.shape[1] // p_w)"),
              edit(WINDOW, "X[i * p_h:(i + 1) * p_h, j * p_w:(j + 1) * p_w]", count=2)),
-            FAILED, "do not overlap"),
+            FAILED, "do not overlap",
+            diagnosis="your windows do not overlap (stride = window size); d2l's pool2d moves the "
+                      "window by 1."),
     Variant("window axes swapped", edit("p_h, p_w = pool_size", "p_w, p_h = pool_size"),
-            FAILED, "axes swapped"),
+            FAILED, "axes swapped",
+            diagnosis="your window has the axes swapped: pool_size=(p_h, p_w) spans p_h rows and "
+                      "p_w columns."),
     Variant("F.max_pool2d", """
 def pool2d(X, pool_size, mode='max'):
     import torch.nn.functional as F
