@@ -47,9 +47,13 @@ def corr2d_multi_in_out(X, K):
     X (c_i, n_h, n_w), K (c_o, c_i, k_h, k_w) -> (c_o, n_h - k_h + 1, n_w - k_w + 1): output
     channel o is ``corr2d_multi_in(X, K[o])``, and the c_o results are stacked on axis 0.
 
-    Book example: with X and K of ``corr2d_multi_in``'s example, ``K = torch.stack((K, K + 1,
-    K + 2), 0)`` has shape (3, 2, 2, 2) and::
+    Book example: X and K of ``corr2d_multi_in``'s example, K stacked with K + 1 and K + 2
+    into shape (3, 2, 2, 2)::
 
+        >>> X = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],
+        ...                   [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]])
+        >>> K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])
+        >>> K = torch.stack((K, K + 1, K + 2), 0)
         >>> corr2d_multi_in_out(X, K)
         tensor([[[ 56.,  72.],
                  [104., 120.]],

@@ -61,8 +61,9 @@ def max_pool2d(X, pool_size, stride=None, padding=0):
     all-negative inputs a zero border would); PyTorch allows padding up to half the window.
     Output: (..., floor((H + 2p_h - k_h) / s_h) + 1, floor((W + 2p_w - k_w) / s_w) + 1).
 
-    Book examples, ``X = torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4))``::
+    Book examples::
 
+        >>> X = torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4))
         >>> max_pool2d(X, 3)                           # stride 3: one window fits
         tensor([[[[10.]]]])
         >>> max_pool2d(X, 3, padding=1, stride=2)
@@ -85,8 +86,9 @@ def avg_pool2d(X, pool_size, stride=None, padding=0):
     by k_h * k_w, padded zeros included (``count_include_pad=True``): a corner window that
     covers one real value v and three zeros gives v / 4.
 
-    Example, ``X = torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4))``::
+    Example::
 
+        >>> X = torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4))
         >>> avg_pool2d(X, 2)
         tensor([[[[ 2.5000,  4.5000],
                   [10.5000, 12.5000]]]])

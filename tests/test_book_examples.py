@@ -8,6 +8,7 @@ import ast
 import doctest
 import importlib
 import importlib.util
+import sys
 
 import pytest
 
@@ -48,7 +49,11 @@ def test_the_docstrings_show_the_checked_examples(chapter, ex, text):
 
 
 @pytest.mark.parametrize("chapter, ex, text", CASES, ids=lambda c: getattr(c, "qualname", ""))
-def test_the_reference_gives_what_the_examples_show(chapter, ex, text):
+def test_the_reference_gives_what_the_examples_show(chapter, ex, text, monkeypatch):
+    # a chapter's reference imports an earlier one (``from chapter19_conv import corr2d``)
+    monkeypatch.syspath_prepend(str(SOLUTIONS))
+    for earlier in catalog.load().chapters:
+        monkeypatch.delitem(sys.modules, earlier.module, raising=False)
     spec = importlib.util.spec_from_file_location(f"_ref_{chapter.module}",
                                                   SOLUTIONS / chapter.filename)
     module = importlib.util.module_from_spec(spec)

@@ -10,7 +10,6 @@ import torch
 from hypothesis import example, given
 
 from grader.checks import book, budget
-from grader.checks.chapter21 import corr2d_multi_in
 from grader.checks.chapter21.channels import (
     abs_scale,
     channel_problems,
@@ -22,6 +21,21 @@ from grader.compare import expect_tensor, said
 from grader.strategies import place
 
 CHAPTER = "chapter21"
+
+#: The book's: X and K of corr2d_multi_in's example, K stacked with K + 1 and K + 2.
+BOOK_EXAMPLES = """
+>>> X = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],
+...                   [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]])
+>>> K = torch.tensor([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])
+>>> K = torch.stack((K, K + 1, K + 2), 0)
+>>> corr2d_multi_in_out(X, K)
+tensor([[[ 56.,  72.],
+         [104., 120.]],
+        [[ 76., 100.],
+         [148., 172.]],
+        [[ 96., 128.],
+         [192., 224.]]])
+"""
 
 
 def check_multi_in_out(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
@@ -35,10 +49,7 @@ def check_multi_in_out(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
 
 @pytest.mark.exercise("corr2d_multi_in_out")
 def test_corr2d_multi_in_out_book_example(learner):
-    # The book's: X and K of corr2d_multi_in's example, K stacked with K + 1 and K + 2.
-    for (X, K), _ in book.calls(corr2d_multi_in.BOOK_EXAMPLES, "corr2d_multi_in",
-                                corr2d_multi_in.reference):
-        K = torch.stack((K, K + 1, K + 2), 0)
+    for (X, K), _ in book.calls(BOOK_EXAMPLES, "corr2d_multi_in_out", ref_multi):
         X, K = place((X, K), learner.device)
         check_multi_in_out(learner, X, K)
 

@@ -4,30 +4,44 @@ examples, fixed cases and against ``F.max_pool2d``."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
 from hypothesis import given
 
 from grader.checks import budget
+from grader.checks.book import calls
 from grader.checks.chapter22.pooling import (
     STYLES,
-    book_input,
     check_pooling,
     fixed_cases,
     pooling_problems,
+    pytorch_pool,
 )
 from grader.strategies import place
 
 CHAPTER = "chapter22"
 
+BOOK_EXAMPLES = """
+>>> X = torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4))
+>>> max_pool2d(X, 3)
+tensor([[[[10.]]]])
+>>> max_pool2d(X, 3, padding=1, stride=2)
+tensor([[[[ 5.,  7.],
+          [13., 15.]]]])
+>>> max_pool2d(X, (2, 3), stride=(2, 3), padding=(0, 1))
+tensor([[[[ 5.,  7.],
+          [13., 15.]]]])
+"""
+
 
 @pytest.mark.exercise("max_pool2d")
 @pytest.mark.parametrize("style", STYLES)
 def test_max_pool2d_book_examples(learner, style):
-    X = book_input(learner.device)
-    check_pooling(learner, "max", X, 3, style=style)  # [[[[10]]]]
-    check_pooling(learner, "max", X, 3, 2, 1, style)  # [[[[5, 7], [13, 15]]]]
-    check_pooling(learner, "max", X, (2, 3), (2, 3), (0, 1), style)  # [[[[5, 7], [13, 15]]]]
+    for (X, kernel), kw in calls(BOOK_EXAMPLES, "max_pool2d", partial(pytorch_pool, "max")):
+        X = place(X, learner.device)
+        check_pooling(learner, "max", X, kernel, kw.get("stride"), kw.get("padding", 0), style)
     check_pooling(learner, "max", torch.cat((X, X + 1), 1), 3, 2, 1, style)  # two channels
     check_pooling(learner, "max", X[0], 3, 2, 1, style)  # (C, H, W)
     check_pooling(learner, "max", -1.0 - X, 3, 2, 1, style)  # all negative: pad with -inf

@@ -121,10 +121,6 @@ def other_pooling(X: torch.Tensor, kernel: Any, stride: Any, padding: Any, count
         yield (-Y.abs() - 1 if i % 2 else Y), k, s, p
 
 
-def book_input(device: str) -> torch.Tensor:
-    return place(torch.arange(16, dtype=torch.float32).reshape((1, 1, 4, 4)), device)
-
-
 def fixed_cases(device: str) -> list[tuple]:
     """Always-run cases for what random search meets too rarely to be a reliable verdict:
     stride=None with a non-square window (the default stride is the whole (k_h, k_w)), a
