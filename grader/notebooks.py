@@ -175,11 +175,12 @@ def chapter_sources(root: Path, module: str) -> tuple[Path | None, Path | None]:
             exercise if exercise.is_file() else None)
 
 
-def notebook_source(root: Path, chapter: Any, solutions: bool, lang: str) -> str:
+def notebook_source(root: Path, chapter: Any, solutions: bool) -> str:
     """The chapter file a notebook is made from: the reference (``solutions``), else the stub
-    made from it, else (a learner's project without solutions) the file in ``exercises/``."""
+    made from it, else (a learner's project without solutions) the file in ``exercises/``; a
+    ``UsageError`` when there is none."""
+    from grader.errors import UsageError
     from grader.release import make_stub
-    from grader.text import t
 
     solution, exercise = chapter_sources(root, chapter.module)
     if solution is not None:
@@ -188,7 +189,7 @@ def notebook_source(root: Path, chapter: Any, solutions: bool, lang: str) -> str
     if exercise is not None and not solutions:
         return exercise.read_text("utf-8")
     folders = "solutions/" if solutions else "solutions/ / exercises/"
-    raise LookupError(t("nb.no_source", lang, file=chapter.filename, folders=folders))
+    raise UsageError("nb.no_source", file=chapter.filename, folders=folders)
 
 
 def wheel_name() -> str:
@@ -657,7 +658,7 @@ def _plan(exercises: list, chapter: Any, sources: dict, folder: Path, root: Path
                         sources=sources)
 
 
-def notebook_plan(args: Any, lang: str) -> tuple[Any, Path | None]:
+def notebook_plan(args: Any) -> tuple[Any, Path | None]:
     """``grader check PATH.ipynb [TARGET ...]``: the plan for a saved notebook, graded from top
     to bottom, and the project root (the same outcomes, report and exit status as for a
     chapter file). What the notebook says of itself never selects ``solutions/``, the device,
@@ -665,34 +666,29 @@ def notebook_plan(args: Any, lang: str) -> tuple[Any, Path | None]:
     from grader import catalog as catalog_mod
     from grader import project
     from grader.errors import UsageError
-    from grader.text import t
 
     catalog = catalog_mod.load()
     paths = [x for x in args.targets if x.endswith(".ipynb")]
     others = [x for x in args.targets if not x.endswith(".ipynb")]
     if len(paths) != 1:
-        raise UsageError(t("nb.one_notebook", lang, paths=", ".join(paths)))
+        raise UsageError("nb.one_notebook", paths=", ".join(paths))
     path = Path(paths[0]).expanduser()
     if not path.is_file():
-        raise UsageError(t("nb.missing", lang, path=path))
+        raise UsageError("nb.missing", path=path)
     import nbformat
 
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as exc:
-        raise UsageError(t("nb.unreadable", lang, path=path,
-                           error=f"{type(exc).__name__}: {exc}")) from None
+        raise UsageError("nb.unreadable", path=path,
+                         error=f"{type(exc).__name__}: {exc}") from None
     chapter = notebook_chapter(nb, catalog)
     if chapter is None:
-        raise UsageError(t("nb.no_chapter", lang, path=path))
-    try:
-        exercises = catalog.resolve(others or [chapter.id])
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+        raise UsageError("nb.no_chapter", path=path)
+    exercises = catalog.resolve(others or [chapter.id])  # a TargetError is a usage error
     for ex in exercises:
         if ex.chapter != chapter.id:
-            raise UsageError(t("nb.other_chapter", lang, target=ex.qualname,
-                               chapter=chapter.id))
+            raise UsageError("nb.other_chapter", target=ex.qualname, chapter=chapter.id)
     solutions = project.solutions_mode(args)
     if args.exercises:
         folder, root = project.graded_folder(args)

@@ -21,7 +21,6 @@ as ``grader check PATH.ipynb`` does.
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import queue
@@ -34,7 +33,7 @@ from typing import Any
 from grader.class_state import SKIP_DIRS
 from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
 from grader.gradebook import Graded
-from grader.project import default_lang
+from grader.project import add_lang_option, default_lang
 
 DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
 DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
@@ -74,7 +73,7 @@ def register(subparsers: Any) -> None:
     from grader.project import add_isolation_options
 
     add_isolation_options(p)
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_grade)
 
 
@@ -146,6 +145,7 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
     ``out/status.json`` (``grader.class_state``). Never raises for anything the submission
     does."""
     from grader import class_state, report
+    from grader.errors import runner_words
     from grader.launcher import describe_exit
     from grader.results import synthesized
     from grader.service_process import Service, ServiceDied, ServiceError
@@ -167,11 +167,10 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
             run = synthesized(plan.job_id, exercises, "timeout", "grade.timeout",
                               {"seconds": timeout}, device, isolation)
     except ServiceDied as died:
-        how_en, how_zh = describe_exit(died.code)
         status, note = "crashed", died.output
         run = synthesized(plan.job_id, exercises, "crashed", "grade.crashed",
-                          {"how_en": how_en, "how_zh": how_zh, "output": died.output[-1500:]},
-                          device, isolation)
+                          {"how": runner_words(describe_exit(died.code)),
+                           "output": died.output[-1500:]}, device, isolation)
     except ServiceError as exc:
         status, note = "failed", str(exc)
         run = synthesized(plan.job_id, exercises, "error", "grade.failed",
@@ -217,37 +216,28 @@ def students(submissions: Path, out: Path) -> list[Path]:
 def cmd_grade(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader import class_state, gradebook
-    from grader.project import isolation
+    from grader.project import check_device_name, isolation
 
     lang = default_lang(args)
     catalog = catalog_mod.load()
-    try:
-        exercises = catalog.resolve(args.targets)
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+    exercises = catalog.resolve(args.targets)  # a TargetError is a usage error
     submissions = Path(args.submissions).expanduser().resolve()
     if not submissions.is_dir():
-        raise UsageError(f"{args.submissions}: no such folder",
-                         f"{args.submissions}：文件夹不存在")
+        raise UsageError("usage.no_such_folder", folder=args.submissions)
     if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1", "--jobs 必须至少为 1")
+        raise UsageError("grade.jobs")
     if args.timeout <= 0:
-        raise UsageError("--timeout must be positive", "--timeout 必须为正数")
-    if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
-                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
+        raise UsageError("usage.timeout")
+    check_device_name(args.device)
     shard = parse_shard(args.shard)
     args.isolation_level = isolation(args, sandbox_default=SANDBOX_DEFAULT)
     out = Path(args.out).expanduser().resolve()
     folders = students(submissions, out)
     if not folders:
-        raise UsageError(f"{args.submissions} has no subfolders: put each student's chapter "
-                         "files in a folder of their own (SUBMISSIONS/<student>/)",
-                         f"{args.submissions} 中没有子文件夹：请把每个学生的章节文件放在各自的"
-                         "文件夹中（SUBMISSIONS/<学生>/）")
+        raise UsageError("grade.no_students", folder=args.submissions)
     folders = [f for f in folders if class_state.in_shard(f.name, shard)]
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder", f"--out {args.out}：不是文件夹")
+        raise UsageError("usage.out_not_folder", out=args.out)
     out.mkdir(parents=True, exist_ok=True)
     options = {"thorough": bool(args.thorough), "timeout": float(args.timeout),
                "memory_limit_mb": int(args.memory_limit), "device": args.device,
@@ -288,8 +278,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     except ValueError:
         k = n = 0
     if not 1 <= k <= n:
-        raise UsageError(f"--shard {text}: give K/N with 1 <= K <= N (e.g. --shard 2/4)",
-                         f"--shard {text}：请写成 K/N，且 1 <= K <= N（例如 --shard 2/4）")
+        raise UsageError("grade.shard", shard=text)
     return k, n
 
 
