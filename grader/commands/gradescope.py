@@ -36,7 +36,7 @@ _README = ("# convgrade\n\nAuto-graded convolutional-network exercises (d2l lect
 
 
 def register(subparsers: Any) -> None:
-    from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+    from grader.submission import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     p = subparsers.add_parser(
         "gradescope", help="build a Gradescope autograder zip (instructors)",

@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade(root: Path, config: dict, results: Path) -> int:
     from grader import catalog as catalog_mod
-    from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
     from grader.launcher import IsolationUnavailable, choose_isolation
+    from grader.submission import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
     from grader.text import t
 
     targets = list(config.get("targets") or [])
