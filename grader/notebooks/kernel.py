@@ -84,7 +84,10 @@ def check(target: str | None = None, *, lang: str | None = None, device: str = "
         raise RuntimeError(t("nb.not_in_kernel", lang, target=target or "chapterNN"))
     catalog = catalog_mod.load()
     wanted = [target] if target else [_STATE.get("chapter", "")]
-    exercises = catalog.resolve(wanted)  # a TargetError names the valid targets
+    try:
+        exercises = catalog.resolve(wanted)
+    except catalog_mod.TargetError as exc:  # it names the valid targets, in the reader's words
+        raise ValueError(exc.text(lang)) from None
     chapters = {ex.chapter for ex in exercises}
     if len(chapters) != 1:
         raise ValueError(t("nb.one_chapter", lang, targets=", ".join(wanted)))
