@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from grader.errors import UsageError
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -139,29 +141,23 @@ class Catalog:
             raise TargetError(target, self, chapter) from None
 
 
-class TargetError(ValueError):
-    """An unknown target; ``zh`` holds the Chinese message. A close or case-insensitive match
-    (``chap19`` → ``chapter19``, ``chapter19.corr2D`` → ``chapter19.corr2d``) is suggested,
-    never silently taken."""
+class TargetError(UsageError, ValueError):
+    """An unknown target: a usage error (``grader.errors.UsageError``: a key and its data). A
+    close or case-insensitive match (``chap19`` → ``chapter19``, ``chapter19.corr2D`` →
+    ``chapter19.corr2d``) is suggested, never silently taken."""
 
     def __init__(self, target: str, catalog: Catalog, chapter: Chapter | None = None):
-        from grader.text import t
+        from grader.text import said
 
         hint = suggest(target, catalog, chapter)
-        more_en = t("target.did_you_mean", "en", suggestion=hint) if hint else ""
-        more_zh = t("target.did_you_mean", "zh", suggestion=hint) if hint else ""
+        more = said("target.did_you_mean", suggestion=hint) if hint else ""
         if chapter is None:
             valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
-            super().__init__(f"unknown target {target!r}; valid targets: {valid}, "
-                             f"or chapterNN.<exercise>.{more_en}")
-            self.zh = (f"未知的目标 {target!r}；可用的目标：{valid}，或 chapterNN.<练习名>。"
-                       f"{more_zh}")
+            super().__init__("target.unknown", target=target, valid=valid, more=more)
         else:
             names = ", ".join(ex.name for ex in chapter.exercises)
-            name = target.partition(".")[2]
-            super().__init__(f"{chapter.id} has no exercise named {name!r}; "
-                             f"its exercises: {names}.{more_en}")
-            self.zh = f"{chapter.id} 中没有名为 {name!r} 的练习；它的练习有：{names}。{more_zh}"
+            super().__init__("target.no_exercise", chapter=chapter.id,
+                             name=target.partition(".")[2], names=names, more=more)
         self.suggestion = hint
 
 

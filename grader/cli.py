@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     from grader import __version__
 
     parser.add_argument("--version", action="version", version=f"convgrade {__version__}")
-    parser.add_argument("--lang", choices=("en", "zh"),
-                        help="language of the output (default: from LC_ALL / LANG)")
+    from grader.project import add_lang_option
+
+    add_lang_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -62,17 +63,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    from grader.text import t
+
+    lang = default_lang(args)
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"grader: {exc.text(default_lang(args))}", file=sys.stderr)
+        print(f"grader: {exc.text(lang)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("grader: interrupted", file=sys.stderr)
+        print(f"grader: {t('cli.interrupted', lang)}", file=sys.stderr)
         return 130
     except Exception as exc:  # the grader's own fault: say so, no traceback for learners
-        print(f"grader: internal error ({type(exc).__name__}: {exc}). This is not your fault: "
-              "please report it. GRADER_DEBUG=1 shows the traceback.", file=sys.stderr)
+        print("grader: " + t("cli.internal_error", lang, type=type(exc).__name__,
+                             message=str(exc)), file=sys.stderr)
         if os.environ.get("GRADER_DEBUG"):
             raise
         return EXIT_FAILED

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from grader.text import said
+
 # name -> MD5 of the gzip file, as published with the dataset.
 FASHION_MNIST_FILES = {
     "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
@@ -46,7 +48,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 class DataError(Exception):
-    """A dataset problem a learner can fix: ``key`` names the message in ``grader.messages``."""
+    """A dataset problem a learner can fix: a sentence's key and its data (``grader/texts``)."""
 
     def __init__(self, key: str, **data: Any) -> None:
         self.key = key
@@ -54,9 +56,12 @@ class DataError(Exception):
         super().__init__(self.render("en"))
 
     def render(self, lang: str) -> str:
-        from grader.text import t
+        from grader.text import render_value, t
 
-        return t(self.key, lang, **self.data)
+        # a list of reasons (the mirrors tried) is one per line
+        data = {k: "\n  ".join(str(x) for x in render_value(v, lang)) if isinstance(v, list)
+                else v for k, v in self.data.items()}
+        return t(self.key, lang, **data)
 
 
 def default_dir() -> Path:
@@ -86,28 +91,25 @@ def read_idx(path: str | os.PathLike) -> Any:
             raw = gzip.decompress(raw)
         except (EOFError, OSError, zlib.error) as exc:
             raise DataError("data.corrupt", file=str(path),
-                            reason=f"the gzip stream is damaged or cut short ({exc})") from None
+                            reason=said("data.reason.gzip", error=str(exc))) from None
     if len(raw) < 4:
         raise DataError("data.corrupt", file=str(path),
-                        reason=f"{len(raw)} bytes: too short for an IDX header")
+                        reason=said("data.reason.too_short", size=len(raw)))
     zero, kind, ndim = raw[0:2], raw[2], raw[3]
     if zero != b"\x00\x00" or kind not in _IDX_TYPES or ndim == 0:
         raise DataError("data.corrupt", file=str(path),
-                        reason=f"bad magic number {raw[:4].hex()} (an IDX file starts with "
-                               "00 00, a type byte such as 08, and the number of dimensions)")
+                        reason=said("data.reason.magic", magic=raw[:4].hex()))
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError("data.corrupt", file=str(path),
-                        reason=f"the header announces {ndim} dimensions but the file ends "
-                               f"after {len(raw)} bytes")
+                        reason=said("data.reason.header", ndim=ndim, size=len(raw)))
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype, size = _IDX_TYPES[kind]
     want = header + size * int(np.prod(shape, dtype=np.int64))
     if len(raw) != want:
-        what = "is truncated" if len(raw) < want else "has extra bytes at the end"
+        key = "data.reason.truncated" if len(raw) < want else "data.reason.extra_bytes"
         raise DataError("data.corrupt", file=str(path),
-                        reason=f"it {what}: the header announces shape {shape}, "
-                               f"{want} bytes in all, but it holds {len(raw)}")
+                        reason=said(key, shape=shape, want=want, size=len(raw)))
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(
         dtype.lstrip(">"), copy=True)
 
@@ -169,15 +171,13 @@ def read_fashion_mnist(root: str | os.PathLike | None = None) -> tuple[Any, Any,
         X, y = read_idx(files[images]), read_idx(files[labels])
         if X.ndim != 3 or X.shape[1:] != (28, 28):
             raise DataError("data.corrupt", file=str(files[images]),
-                            reason=f"expected 28x28 images, found an array of shape {X.shape}")
+                            reason=said("data.reason.images", shape=X.shape))
         if y.ndim != 1 or len(y) != len(X):
             raise DataError("data.corrupt", file=str(files[labels]),
-                            reason=f"expected {len(X)} labels (one per image), found an array "
-                                   f"of shape {y.shape}")
+                            reason=said("data.reason.labels", count=len(X), shape=y.shape))
         if len(y) and int(y.max()) >= len(CLASSES):
             raise DataError("data.corrupt", file=str(files[labels]),
-                            reason=f"labels go up to {int(y.max())}; Fashion-MNIST has 10 "
-                                   "classes (0-9)")
+                            reason=said("data.reason.classes", top=int(y.max())))
         arrays += [X, y]
     return tuple(arrays)
 
@@ -218,13 +218,14 @@ def download_fashion_mnist(folder: str | os.PathLike | None = None,
                         out.write(block)
             except (OSError, ValueError) as exc:
                 part.unlink(missing_ok=True)
-                reasons.append(f"{url}: {getattr(exc, 'reason', None) or exc}")
-                report(name, f"failed {reasons[-1]}")
+                why = f"{url}: {getattr(exc, 'reason', None) or exc}"
+                reasons.append(why)
+                report(name, f"failed {why}")
                 continue
             got = md5sum(part)
             if got != md5:
                 part.unlink(missing_ok=True)
-                reasons.append(f"{url}: MD5 {got}, expected {md5}")
+                reasons.append(said("data.reason.md5", url=url, md5=got, expected=md5))
                 report(name, f"bad {got}")
                 continue
             os.replace(part, target)
@@ -232,7 +233,7 @@ def download_fashion_mnist(folder: str | os.PathLike | None = None,
             break
         else:
             raise DataError("data.download_failed", file=name, folder=str(folder),
-                            reasons="\n  ".join(reasons))
+                            reasons=reasons)
     return folder
 
 

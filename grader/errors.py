@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from grader.text import FALLBACK, t
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
-    """A usage error (exit 2). Give the message in English and, where a learner may see it,
-    Chinese too: ``UsageError(en, zh)``."""
+    """A usage error (exit 2): a sentence's key and its data (``grader/texts``), rendered in the
+    reader's language by ``text(lang)``; ``str()`` is the English."""
 
-    def __init__(self, en: str, zh: str | None = None) -> None:
-        super().__init__(en)
-        self.zh = zh
+    def __init__(self, key: str, **data: Any) -> None:
+        self.key = key
+        self.data = data
+        super().__init__(t(key, FALLBACK, **data))
 
     def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" and self.zh else str(self)
+        return t(self.key, lang, **self.data)
+
+
+def runner_words(words: Any) -> Any:
+    """TRANSITIONAL (issue 17): words a runner module still gives as an (English, Chinese) pair
+    (``launcher.describe_exit``, ``launcher.IsolationUnavailable``), as a sentence value that
+    ``grader.text.t`` renders in the reader's language (English where there is no Chinese).
+    Anything else (a ``said`` sentence, once the runner gives one) is returned as it is."""
+    if isinstance(words, tuple) and len(words) == 2:
+        en, zh = words
+        return {"$value": "text", "en": str(en), "zh": zh or str(en)}
+    return words

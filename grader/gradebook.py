@@ -157,7 +157,8 @@ def print_summary(summary: dict, lang: str, out: Path) -> None:
         width = max((len(cells[0]) for cells in rows), default=10)
         for name, points, passed, failure, diag in rows:
             line = f"  {name.ljust(width)}  {points:>3}  {passed:>7}  {failure}"
-            con.print(line + (f"  {head[4]}: {diag}" if diag else ""))
+            con.print(line + (t("grade.plain_diagnosis", lang, label=head[4], text=diag)
+                              if diag else ""))
     con.print(t("grade.summary_line", lang, graded=summary["graded"],
                 students=summary["students"], mean=summary["mean_score"] or 0,
                 max_score=summary["max_score"]))

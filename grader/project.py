@@ -49,26 +49,21 @@ def graded_folder(args: Any) -> tuple[Path, Path | None]:
     root = find_root()
     exercises = getattr(args, "exercises", None)
     if exercises and getattr(args, "solutions", False):
-        raise UsageError("use either --solutions or --exercises DIR, not both",
-                         "--solutions 和 --exercises DIR 只能选一个")
+        raise UsageError("usage.solutions_and_exercises")
     if exercises:
         folder = Path(exercises).expanduser().resolve()
         if not folder.is_dir():
-            raise UsageError(f"--exercises {exercises}: no such folder",
-                             f"--exercises {exercises}：文件夹不存在")
+            raise UsageError("usage.no_exercises_dir", dir=exercises)
         return folder, root
     if root is None:
-        raise UsageError("no exercises/ folder here or in any parent folder: run the grader "
-                         "inside the project, or pass --exercises DIR",
-                         "当前文件夹及其上级文件夹中都没有 exercises/：请在项目中运行评分器，"
-                         "或使用 --exercises DIR")
+        raise UsageError("usage.no_project")
     folder = root / "exercises"
     if solutions_mode(args):  # the project's solutions/, else the installed ones (grader init)
         from grader.course_files import solutions_folder
 
         folder = solutions_folder(root) or root / "solutions"
     if not folder.is_dir():
-        raise UsageError(f"{folder} does not exist", f"{folder} 不存在")
+        raise UsageError("usage.folder_missing", folder=folder)
     return folder, root
 
 
@@ -83,8 +78,7 @@ def solutions_dirs(root: Path | None) -> tuple[str, ...]:
 
 def check_device_name(device: str) -> None:
     if device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}",
-                         f"--device 只能是 auto、cpu 或 cuda，而不是 {device!r}")
+        raise UsageError("usage.device", device=device)
 
 
 def cuda_usable(device: str) -> None:
@@ -94,10 +88,7 @@ def cuda_usable(device: str) -> None:
     import torch
 
     if not torch.cuda.is_available():
-        raise UsageError("--device cuda: CUDA is not available on this machine "
-                         "(use --device cpu or auto)",
-                         "--device cuda：这台机器上没有可用的 CUDA"
-                         "（请使用 --device cpu 或 auto）")
+        raise UsageError("usage.no_cuda")
 
 
 def memory_limit(requested: int | None, device: str) -> int | None:
@@ -105,8 +96,7 @@ def memory_limit(requested: int | None, device: str) -> int | None:
     machines without an NVIDIA GPU. None means no limit, everywhere after this."""
     if requested is not None:
         if requested < 0:
-            raise UsageError("--memory-limit must be 0 (none) or a number of MB",
-                             "--memory-limit 必须为 0（不限制）或以 MB 为单位的数字")
+            raise UsageError("usage.memory_limit")
         return requested or None
     if device == "cuda" or (device == "auto" and Path("/dev/nvidia0").exists()):
         return None
@@ -235,7 +225,15 @@ def isolation(args: Any, sandbox_default: bool = False) -> str:
         return choose_isolation(getattr(args, "isolation", None) or "auto",
                                 getattr(args, "sandbox", None), sandbox_default)
     except IsolationUnavailable as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+        raise UsageError("usage.isolation", why=isolation_words(exc)) from None
+
+
+def isolation_words(exc: Exception) -> Any:
+    """Why the isolation asked for cannot be had, as a sentence value (the launcher's
+    ``IsolationUnavailable`` still carries English and, where there is one, Chinese)."""
+    from grader.errors import runner_words
+
+    return runner_words((str(exc), getattr(exc, "zh", None)))
 
 
 def add_isolation_options(parser: Any) -> None:
@@ -247,3 +245,17 @@ def add_isolation_options(parser: Any) -> None:
                        help="run the learner's code without the sandbox")
     parser.add_argument("--isolation", default="auto", metavar="auto|sandbox|user|process",
                         help="force an isolation level (default: auto)")
+
+
+def add_lang_option(parser: Any, top: bool = False) -> None:
+    """``--lang``: one of the languages there are sentences for (``grader.text.languages``).
+    Given before the command (``top``) it is the default; after it, it wins."""
+    from grader.text import languages
+
+    if top:
+        parser.add_argument("--lang", choices=languages(),
+                            help="language of the output (default: from LC_ALL / LANG)")
+    else:
+        import argparse
+
+        parser.add_argument("--lang", choices=languages(), default=argparse.SUPPRESS)

@@ -15,10 +15,18 @@ END = re.compile(r"^\s*# END SOLUTION\s*$")
 
 
 class MarkerError(ValueError):
-    def __init__(self, filename: str, line: int, message: str) -> None:
-        super().__init__(f"{filename}:{line}: {message}")
+    """Solution markers that make no region: a sentence's key (``grader/texts``) and where."""
+
+    def __init__(self, filename: str, line: int, key: str) -> None:
         self.filename = filename
         self.line = line
+        self.key = key
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        from grader.text import t
+
+        return t(self.key, lang, file=self.filename, line=self.line)
 
 
 def make_stub(source: str, filename: str = "<solution>") -> str:
@@ -28,7 +36,7 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
         begin = BEGIN.match(line)
         if begin:
             if inside is not None:
-                raise MarkerError(filename, number, "BEGIN SOLUTION inside another region")
+                raise MarkerError(filename, number, "release.marker_nested")
             inside = number
             indent = begin.group(1)
             out.append(f"{indent}# TODO: your code here\n")
@@ -36,11 +44,11 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
             continue
         if END.match(line):
             if inside is None:
-                raise MarkerError(filename, number, "END SOLUTION without BEGIN SOLUTION")
+                raise MarkerError(filename, number, "release.marker_unopened")
             inside = None
             continue
         if inside is None:
             out.append(line)
     if inside is not None:
-        raise MarkerError(filename, inside, "BEGIN SOLUTION is never closed")
+        raise MarkerError(filename, inside, "release.marker_unclosed")
     return "".join(out)

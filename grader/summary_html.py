@@ -56,7 +56,7 @@ def summary_html(summary: dict, lang: str) -> str:
     line = t("grade.summary_line", lang, graded=summary["graded"], students=summary["students"],
              mean=summary["mean_score"] or 0, max_score=summary["max_score"])
     return f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<html lang="{e(t('summary.html_lang', lang))}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{e(t('grade.summary_title', lang))}</title><style>{_STYLE}</style></head><body>
 <h1>{e(t('grade.summary_title', lang))}</h1>

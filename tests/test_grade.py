@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from grader import catalog, cli, notebooks
-from grader.commands.grade import chapter_folder, grade_submission
 from grader.outcomes import OUTCOMES
+from grader.submission import chapter_folder, grade_submission
 from tests.support import EXERCISES, SOLUTIONS, make_folder
 
 CAT = catalog.load()

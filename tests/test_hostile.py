@@ -534,8 +534,8 @@ def test_submission_timeout_is_enforced_through_the_box(tmp_path):
     """``grade --timeout`` is enforced by the grading process, outside the box: the verdict
     process and the box under it are killed, with everything the submission started."""
     from grader import catalog
-    from grader.commands.grade import grade_env, submission_plan
     from grader.service_process import Service
+    from grader.submission import grade_env, submission_plan
 
     mark = f"hostile-{uuid.uuid4().hex}"
     folder = make_folder(tmp_path / "hang", MODULE)

@@ -31,7 +31,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def make(folder: Path, chapter, solutions: bool, lang: str = "en") -> Path:
-    source = notebooks.notebook_source(ROOT, chapter, solutions, lang)
+    source = notebooks.notebook_source(ROOT, chapter, solutions)
     nb = notebooks.build_notebook(chapter, source, solutions=solutions, lang=lang)
     path = folder / ("solutions" if solutions else "stubs") / f"{chapter.module}.ipynb"
     notebooks.write_notebook(nb, path)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from grader import project
-from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
+from grader.errors import EXIT_FAILED, EXIT_OK
+from grader.project import add_lang_option
 
 
 def register(subparsers: Any) -> None:
@@ -38,7 +39,7 @@ def register(subparsers: Any) -> None:
                        help="show everything your code printed (default: the first 2000 "
                             "characters for each failing call)")
     project.add_isolation_options(check)
-    check.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(check)
     check.set_defaults(func=cmd_check)
 
 
@@ -53,10 +54,7 @@ def resolve_targets(targets: list[str], lang: str = "en") -> list:
     targets, notes = catalog_mod.join_split_targets(list(targets))
     for given, taken in notes:
         print(t("target.typo_joined", lang, given=given, target=taken), file=sys.stderr)
-    try:
-        return catalog_mod.load().resolve(targets)
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+    return catalog_mod.load().resolve(targets)  # a TargetError is a usage error
 
 
 def cmd_check(args: Any) -> int:
@@ -66,7 +64,7 @@ def cmd_check(args: Any) -> int:
     if notebooks:
         from grader.notebooks import notebook_plan
 
-        plan, root = notebook_plan(args, lang)
+        plan, root = notebook_plan(args)
         learner_mode = False  # learner state is about the chapter files
     else:
         exercises = resolve_targets(args.targets, lang)

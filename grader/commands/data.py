@@ -7,10 +7,11 @@ make sure they parse. ``--verify`` checks files already there without downloadin
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+from grader.project import add_lang_option
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +27,7 @@ def register(subparsers: Any) -> None:
                    help="download from this base URL (repeat to try several in turn)")
     p.add_argument("--verify", action="store_true",
                    help="only check the files already there; download nothing")
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_data)
 
 

@@ -6,7 +6,7 @@ submission that hangs, crashes or breaks the grader gets a report that says so a
 the batch. The fixed seed makes the verdicts reproducible: the same submission always gets the
 same verdict. The N verdict processes (``grader.service_process``) are started once and grade
 one submission after another; every submission's code runs in a fresh worker process of its
-own. Results come back as data and are rendered here.
+own (one submission: ``grader.submission``). Results come back as data and are rendered here.
 
 Writes ``OUT/<student>/results.json`` (the contract's format, plus ``grader.log``: the terminal
 report), ``OUT/gradebook.csv``, ``OUT/summary.json`` and ``OUT/summary.md`` (per exercise: how
@@ -21,8 +21,6 @@ as ``grader check PATH.ipynb`` does.
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
 import queue
 import sys
@@ -34,11 +32,9 @@ from typing import Any
 from grader.class_state import SKIP_DIRS
 from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
 from grader.gradebook import Graded
-from grader.project import default_lang
+from grader.project import add_lang_option, default_lang
+from grader.submission import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_env, grade_submission
 
-DEFAULT_TIMEOUT = 600.0  # seconds for one whole submission
-DEFAULT_MEMORY_MB = 4096  # for the learner's worker process
-SEED = 0
 # The contract's default for `grade` (and the Gradescope bundle): the sandbox, or where it
 # cannot be had the dedicated user; neither is a usage error unless --no-sandbox is given.
 SANDBOX_DEFAULT = True
@@ -74,134 +70,12 @@ def register(subparsers: Any) -> None:
     from grader.project import add_isolation_options
 
     add_isolation_options(p)
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_grade)
 
 
 def default_jobs() -> int:
     return max(1, min(4, (os.cpu_count() or 2) // 2))
-
-
-# -- one submission ---------------------------------------------------------------------------
-
-def chapter_folder(folder: Path, filenames: list[str]) -> Path | None:
-    """The folder in ``folder``'s tree that holds the most of ``filenames`` (the shallowest on a
-    tie), so a submission uploaded as a zipped folder is found too; None when there are none."""
-    best: tuple[int, int, str] | None = None
-    found: Path | None = None
-    for here, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        count = sum(name in files for name in filenames)
-        if count:
-            depth = len(Path(here).relative_to(folder).parts)
-            key = (-count, depth, here)
-            if best is None or key < best:
-                best, found = key, Path(here)
-    return found
-
-
-def has_notebooks(folder: Path) -> bool:
-    """Whether the submission holds a notebook (``submission_plan`` grades chapters submitted
-    as notebooks from their cells)."""
-    return any(p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts
-               for p in folder.rglob("*.ipynb"))
-
-
-def grade_env() -> dict:
-    """The environment of every verdict process of a batch: fixed hashing, no solutions switch
-    (the plan says what is graded)."""
-    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("GRADER_SOLUTIONS", None)
-    return env
-
-
-def submission_plan(folder: Path, exercises: list, *, device: str = "cpu",
-                    memory_limit_mb: int | None = DEFAULT_MEMORY_MB, thorough: bool = False,
-                    isolation: str = "process", seed: int = SEED) -> Any:
-    """The plan for one student's folder: a fixed seed (the same files always get the same
-    verdict), no example database, the reference solutions masked."""
-    from grader import project
-
-    filenames = sorted({ex_chapter_file(ex) for ex in exercises})
-    graded_dir = chapter_folder(folder, filenames) or folder  # none: `missing_file` says so
-    sources = None
-    if has_notebooks(folder):  # chapters submitted as notebooks are graded from their cells
-        from grader import catalog as catalog_mod
-        from grader.notebooks import submission_sources
-
-        chapters = list(dict.fromkeys(ex.chapter for ex in exercises))
-        sources = submission_sources(folder, graded_dir, chapters, catalog_mod.load())
-    return project.plan(exercises, graded_dir, root=project.find_root(), device=device,
-                        seed=seed, thorough=thorough, memory_limit_mb=memory_limit_mb or None,
-                        isolation=isolation, sources=sources)
-
-
-def grade_submission(folder: Path, exercises: list, out: Path, *, student: str | None = None,
-                     timeout: float = DEFAULT_TIMEOUT, memory_limit_mb: int = DEFAULT_MEMORY_MB,
-                     device: str = "cpu", lang: str = "en", thorough: bool = False,
-                     isolation: str = "process", service: Any = None, seed: int = SEED,
-                     fingerprint: str = "") -> Graded:
-    """Grade one submission folder in ``service`` (a warm verdict process; a fresh one when
-    None) and write ``out/results.json``, ``out/grader.log`` (the terminal report) and, last,
-    ``out/status.json`` (``grader.class_state``). Never raises for anything the submission
-    does."""
-    from grader import class_state, report
-    from grader.launcher import describe_exit
-    from grader.results import synthesized
-    from grader.service_process import Service, ServiceDied, ServiceError
-
-    student = student or folder.name
-    out.mkdir(parents=True, exist_ok=True)
-    class_state.forget_student(out)
-    (out / "results.json").unlink(missing_ok=True)  # a stale report must never stand for this
-    plan = submission_plan(folder, exercises, device=device, memory_limit_mb=memory_limit_mb,
-                           thorough=thorough, isolation=isolation, seed=seed)
-    own = service is None
-    service = service or Service(grade_env())
-    started = time.perf_counter()
-    status, note = "graded", ""
-    try:
-        run = service.submit(plan, timeout)
-        if run is None:
-            status = "timeout"
-            run = synthesized(plan.job_id, exercises, "timeout", "grade.timeout",
-                              {"seconds": timeout}, device, isolation)
-    except ServiceDied as died:
-        how_en, how_zh = describe_exit(died.code)
-        status, note = "crashed", died.output
-        run = synthesized(plan.job_id, exercises, "crashed", "grade.crashed",
-                          {"how_en": how_en, "how_zh": how_zh, "output": died.output[-1500:]},
-                          device, isolation)
-    except ServiceError as exc:
-        status, note = "failed", str(exc)
-        run = synthesized(plan.job_id, exercises, "error", "grade.failed",
-                          {"code": 1, "output": str(exc)[-1500:]}, device, isolation)
-    finally:
-        if own:
-            service.close()
-    seconds = time.perf_counter() - started
-    data = report.results_json(run, lang)
-    class_state.write_json(out / "results.json", data)
-    log = io.StringIO()
-    report.print_run(run, lang, out=log)
-    class_state.write_text(out / "grader.log", log.getvalue())
-    class_state.save_student(out, {"status": status, "seconds": round(seconds, 3),
-                                   "note": note[-2000:], "fingerprint": fingerprint})
-    return Graded(student, status, data, seconds, note=note)
-
-
-def ex_chapter_file(ex: Any) -> str:
-    from grader import catalog as catalog_mod
-
-    return catalog_mod.load().chapter(ex.chapter).filename
-
-
-def _tail(path: Path, limit: int = 1500) -> str:
-    try:
-        text = path.read_bytes()[-limit:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return text.strip()
 
 
 # -- the class --------------------------------------------------------------------------------
@@ -217,37 +91,28 @@ def students(submissions: Path, out: Path) -> list[Path]:
 def cmd_grade(args: Any) -> int:
     from grader import catalog as catalog_mod
     from grader import class_state, gradebook
-    from grader.project import isolation
+    from grader.project import check_device_name, isolation
 
     lang = default_lang(args)
     catalog = catalog_mod.load()
-    try:
-        exercises = catalog.resolve(args.targets)
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+    exercises = catalog.resolve(args.targets)  # a TargetError is a usage error
     submissions = Path(args.submissions).expanduser().resolve()
     if not submissions.is_dir():
-        raise UsageError(f"{args.submissions}: no such folder",
-                         f"{args.submissions}：文件夹不存在")
+        raise UsageError("usage.no_such_folder", folder=args.submissions)
     if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1", "--jobs 必须至少为 1")
+        raise UsageError("grade.jobs")
     if args.timeout <= 0:
-        raise UsageError("--timeout must be positive", "--timeout 必须为正数")
-    if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
-                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
+        raise UsageError("usage.timeout")
+    check_device_name(args.device)
     shard = parse_shard(args.shard)
     args.isolation_level = isolation(args, sandbox_default=SANDBOX_DEFAULT)
     out = Path(args.out).expanduser().resolve()
     folders = students(submissions, out)
     if not folders:
-        raise UsageError(f"{args.submissions} has no subfolders: put each student's chapter "
-                         "files in a folder of their own (SUBMISSIONS/<student>/)",
-                         f"{args.submissions} 中没有子文件夹：请把每个学生的章节文件放在各自的"
-                         "文件夹中（SUBMISSIONS/<学生>/）")
+        raise UsageError("grade.no_students", folder=args.submissions)
     folders = [f for f in folders if class_state.in_shard(f.name, shard)]
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder", f"--out {args.out}：不是文件夹")
+        raise UsageError("usage.out_not_folder", out=args.out)
     out.mkdir(parents=True, exist_ok=True)
     options = {"thorough": bool(args.thorough), "timeout": float(args.timeout),
                "memory_limit_mb": int(args.memory_limit), "device": args.device,
@@ -288,8 +153,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     except ValueError:
         k = n = 0
     if not 1 <= k <= n:
-        raise UsageError(f"--shard {text}: give K/N with 1 <= K <= N (e.g. --shard 2/4)",
-                         f"--shard {text}：请写成 K/N，且 1 <= K <= N（例如 --shard 2/4）")
+        raise UsageError("grade.shard", shard=text)
     return k, n
 
 

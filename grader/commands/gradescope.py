@@ -14,7 +14,6 @@ never the learner stubs. The zip is reproducible: same sources, same bytes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import zipfile
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import EXIT_OK, UsageError
-from grader.project import default_lang
+from grader.project import add_lang_option, default_lang
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # The torch release the project's CI grades with (.ci/run installs it; a test keeps them equal).
@@ -37,7 +36,7 @@ _README = ("# convgrade\n\nAuto-graded convolutional-network exercises (d2l lect
 
 
 def register(subparsers: Any) -> None:
-    from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+    from grader.submission import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     p = subparsers.add_parser(
         "gradescope", help="build a Gradescope autograder zip (instructors)",
@@ -62,7 +61,7 @@ def register(subparsers: Any) -> None:
                    help="grade submissions without the sandbox (written into the bundle's "
                         "config.json; default: the sandbox, or a dedicated user where it "
                         "cannot be had, else no grading)")
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_gradescope)
 
 
@@ -100,12 +99,7 @@ def package_sources() -> PackageSource:
     try:
         dist = metadata.distribution("convgrade")
     except metadata.PackageNotFoundError:
-        raise UsageError(f"{package} is neither a source checkout of convgrade nor an "
-                         "installed convgrade: install it (pip install convgrade-*.whl, or "
-                         "pip install -e . in a checkout)",
-                         f"{package} 既不是 convgrade 的源码检出，也不是已安装的 convgrade："
-                         "请先安装（pip install convgrade-*.whl，或在检出中 pip install -e .）"
-                         ) from None
+        raise UsageError("gradescope.no_package", package=package) from None
     licence = dist.read_text("licenses/LICENSE") or dist.read_text("LICENSE")
     return PackageSource(package, installed_pyproject(dist, licence is not None),
                          licence.encode() if licence is not None else None, None)
@@ -203,20 +197,15 @@ def cmd_gradescope(args: Any) -> int:
     from grader.text import t
 
     lang = default_lang(args)
-    try:
-        exercises = catalog_mod.load().resolve(args.targets)
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+    exercises = catalog_mod.load().resolve(args.targets)  # a TargetError is a usage error
     if args.timeout <= 0:
-        raise UsageError("--timeout must be positive", "--timeout 必须为正数")
+        raise UsageError("usage.timeout")
     out = Path(args.out).expanduser().resolve()
     if out.suffix != ".zip":
-        raise UsageError(f"--out {args.out}: Gradescope expects a .zip file",
-                         f"--out {args.out}：Gradescope 需要 .zip 文件")
+        raise UsageError("gradescope.not_zip", out=args.out)
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", args.torch_version):
-        raise UsageError(f"--torch-version {args.torch_version}: give a release such as "
-                         f"{TESTED_TORCH}",
-                         f"--torch-version {args.torch_version}：请给出版本号，例如 {TESTED_TORCH}")
+        raise UsageError("gradescope.torch_version", version=args.torch_version,
+                         example=TESTED_TORCH)
     files = bundle_files(list(args.targets), args.timeout, args.memory_limit, lang,
                          args.torch_index_url, args.torch_version, sandbox=args.sandbox)
     write_zip(out, files)

@@ -7,13 +7,13 @@ no state: the first level is shown (``--all`` for the rest)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
 
 from grader import project
 from grader.errors import EXIT_OK
+from grader.project import add_lang_option
 
 STATE = "hints.json"  # under .grader/: {qualname: the highest level shown}
 
@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
                       help="an exercise or a chapter (default: your next exercise)")
     hint.add_argument("--all", action="store_true", dest="all_levels",
                       help="show every level of the hints (the last ones may show code)")
-    hint.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(hint)
     hint.set_defaults(func=cmd_hint)
 
 

@@ -13,19 +13,14 @@ written or this installation has no course files, 2 for a usage error (DIR is a 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from grader.project import add_lang_option
+
 GITIGNORE = ".grader/\n"
-
-def _t(key: str, lang: str, **data: Any) -> str:
-    from grader.text import t
-
-    return t(f"init.{key}", lang, **data)
-
 
 def _shown(path: Path) -> str:
     try:
@@ -55,15 +50,15 @@ def cmd_init(args: Any) -> int:
     from grader.course_files import PACKAGED
     from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
     from grader.project import default_lang
+    from grader.text import t
 
     lang = default_lang(args)
     target = Path(args.dir).expanduser()
     if target.exists() and not target.is_dir():
-        raise UsageError(_t("not_a_folder", "en", dir=args.dir),
-                         _t("not_a_folder", "zh", dir=args.dir))
+        raise UsageError("init.not_a_folder", dir=args.dir)
     files = course_files()
     if files is None:
-        print("grader: " + _t("no_course", lang, where=PACKAGED.parent), file=sys.stderr)
+        print("grader: " + t("init.no_course", lang, where=PACKAGED.parent), file=sys.stderr)
         return EXIT_FAILED
     written = kept = failed = 0
     plan = [(target / rel, source) for source, rel in files]
@@ -72,9 +67,9 @@ def cmd_init(args: Any) -> int:
         shown = _shown(dest)
         if dest.exists() or dest.is_symlink():
             kept += 1
-            print(_t("kept", lang, file=shown))
+            print(t("init.kept", lang, file=shown))
             if dest.name == ".gitignore" and not _ignores_state(dest):
-                print(_t("gitignore_kept", lang, file=shown))
+                print(t("init.gitignore_kept", lang, file=shown))
             continue
         try:
             data = content if isinstance(content, bytes) else content.read_bytes()
@@ -85,22 +80,22 @@ def cmd_init(args: Any) -> int:
                     out.write(data)
             except FileExistsError:
                 kept += 1
-                print(_t("kept", lang, file=shown))
+                print(t("init.kept", lang, file=shown))
                 continue
         except OSError as exc:  # e.g. exercises/ is a file, or the folder is read-only
             failed += 1
-            print("grader: " + _t("cannot_write", lang, file=shown,
+            print("grader: " + t("init.cannot_write", lang, file=shown,
                                   error=exc.strerror or exc), file=sys.stderr)
             continue
         written += 1
-        print(_t("written", lang, file=shown))
+        print(t("init.written", lang, file=shown))
     if failed:
-        print("grader: " + _t("failed", lang, dir=_shown(target), failed=failed),
+        print("grader: " + t("init.failed", lang, dir=_shown(target), failed=failed),
               file=sys.stderr)
         return EXIT_FAILED
     here = Path.cwd().resolve() == target.resolve()
     cd = "" if here else f"cd {_quoted(_shown(target))} && "
-    print(_t("done", lang, dir=_shown(target), written=written, kept=kept, cd=cd))
+    print(t("init.done", lang, dir=_shown(target), written=written, kept=kept, cd=cd))
     return EXIT_OK
 
 
@@ -128,5 +123,5 @@ def register(subparsers: Any) -> None:
                     "overwritten.")
     parser.add_argument("dir", metavar="DIR", nargs="?", default=".",
                         help="the course folder to write (default: the current folder)")
-    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(parser)
     parser.set_defaults(func=cmd_init)

@@ -7,11 +7,16 @@ grading, so it answers at once. The state itself is ``grader.project``'s.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from grader.outcomes import PASSED
-from grader.project import file_fingerprint, graded_files, load_state, next_exercise
+from grader.project import (
+    add_lang_option,
+    file_fingerprint,
+    graded_files,
+    load_state,
+    next_exercise,
+)
 
 UNCHECKED = "unchecked"  # no outcome recorded yet (not an outcome of the grader)
 
@@ -78,5 +83,5 @@ def cmd_list(args: Any) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "list", help="show every exercise with its last outcome and what to do next")
-    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(parser)
     parser.set_defaults(func=cmd_list)

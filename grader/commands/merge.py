@@ -9,12 +9,12 @@ from its shard's output; the class files are rebuilt from them (``grader.gradebo
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from pathlib import Path
 from typing import Any
 
 from grader.errors import EXIT_OK, UsageError
+from grader.project import add_lang_option
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("shards", nargs="+", metavar="OUT_K", help="the shards' --out folders")
     p.add_argument("--out", required=True, metavar="OUT", help="folder for the merged results")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one suite per student")
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_merge)
 
 
@@ -40,39 +40,32 @@ def cmd_merge(args: Any) -> int:
     for folder in folders:
         manifest = class_state.read_manifest(folder)
         if manifest is None:
-            raise UsageError(f"{folder} is not the output of `grader grade` (no grade.json)",
-                             f"{folder} 不是 `grader grade` 的输出（没有 grade.json）")
+            raise UsageError("merge.not_an_output", folder=folder)
         if folder == out:
-            raise UsageError("--out must be a new folder, not one of the shards",
-                             "--out 必须是新文件夹，不能是其中一个分片")
+            raise UsageError("merge.out_is_a_shard")
         manifests.append(manifest)
     first = manifests[0]
     for folder, manifest in zip(folders, manifests, strict=True):
         for field in ("grader", "targets", "options"):
             if manifest.get(field) != first.get(field):
-                raise UsageError(
-                    f"{folder} was graded with another {field} than {folders[0]}: "
-                    "grade every shard with the same grader, targets and options",
-                    f"{folder} 与 {folders[0]} 的 {field} 不同："
-                    "请用同一评分器、目标和选项评阅所有分片")
+                raise UsageError("merge.differs", folder=folder, field=field,
+                                 first=folders[0])
     shards = [tuple(m.get("shard") or ()) for m in manifests]
     total = {s[1] for s in shards if len(s) == 2}
     if any(len(s) != 2 for s in shards) or len(total) != 1:
-        raise UsageError("every output must come from `grade --shard K/N` with the same N",
-                         "每个输出都必须来自同一个 N 的 `grade --shard K/N`")
+        raise UsageError("merge.not_sharded")
     n = total.pop()
     numbers = sorted(s[0] for s in shards)
     if numbers != list(range(1, n + 1)):
         missing = sorted(set(range(1, n + 1)) - set(numbers))
         twice = sorted({k for k in numbers if numbers.count(k) > 1})
-        raise UsageError(f"shards of {n}: missing {missing or '-'}, given twice {twice or '-'}",
-                         f"共 {n} 个分片：缺少 {missing or '-'}，重复 {twice or '-'}")
+        raise UsageError("merge.shards", n=n, missing=missing or "-", twice=twice or "-")
     owner: dict[str, Path] = {}
     for folder, manifest in zip(folders, manifests, strict=True):
         for student in manifest.get("students", []):
             if student in owner:
-                raise UsageError(f"{student} is in both {owner[student]} and {folder}",
-                                 f"{student} 同时出现在 {owner[student]} 和 {folder} 中")
+                raise UsageError("merge.student_twice", student=student,
+                                 first=owner[student], second=folder)
             owner[student] = folder
     exercises = catalog_mod.load().resolve(first["targets"])
     out.mkdir(parents=True, exist_ok=True)
@@ -81,10 +74,7 @@ def cmd_merge(args: Any) -> int:
         source = owner[student] / student
         found = class_state.load_student(source)
         if found is None:
-            raise UsageError(f"{source}: this student's grading did not finish; run that "
-                             "shard's `grader grade` again (it resumes)",
-                             f"{source}：该学生的评分没有完成；请重新运行该分片的 `grader grade`"
-                             "（会从中断处继续）")
+            raise UsageError("merge.unfinished", folder=source)
         shutil.copytree(source, out / student, dirs_exist_ok=True)
         status, results = found
         graded.append(gradebook.Graded(student, str(status.get("status")), results,

@@ -7,9 +7,10 @@ notebook without ``--force``: the learner's work may be in it.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
+
+from grader.project import add_lang_option
 
 
 def cmd_notebook(args: Any) -> int:
@@ -28,11 +29,7 @@ def cmd_notebook(args: Any) -> int:
 
         root = installed_course()
     if root is None:
-        raise UsageError("no exercises/ or solutions/ folder here or in any parent folder, and "
-                         "this installation has no course files: run the grader inside the "
-                         "project",
-                         "当前文件夹及其上级文件夹中都没有 exercises/ 或 solutions/，这个安装中"
-                         "也没有课程文件：请在项目中运行评分器")
+        raise UsageError("nb.no_course")
     solutions = solutions_mode(args)
     if args.chapter == "all":
         chapters = [ch for ch in catalog.chapters
@@ -46,11 +43,11 @@ def cmd_notebook(args: Any) -> int:
                 chapters = [catalog.chapter(f"chapter{key}")]
             except KeyError:
                 valid = ", ".join(["all"] + [ch.id for ch in catalog.chapters])
-                raise UsageError(f"unknown chapter {args.chapter!r}; valid: {valid}",
-                                 f"未知的章节 {args.chapter!r}；可用的有：{valid}") from None
+                raise UsageError("nb.unknown_chapter", chapter=args.chapter,
+                                 valid=valid) from None
     out = Path(args.out).expanduser() if args.out else None
     if out is not None and len(chapters) > 1 and (out.suffix == ".ipynb" or out.is_file()):
-        raise UsageError(t("nb.out_folder", lang, path=out))
+        raise UsageError("nb.out_folder", path=out)
     plan = []
     for chapter in chapters:
         if out is None:
@@ -60,13 +57,10 @@ def cmd_notebook(args: Any) -> int:
         else:
             path = out
         if path.exists() and not args.force:
-            raise UsageError(t("nb.exists", lang, path=_shown(path)))
+            raise UsageError("nb.exists", path=_shown(path))
         plan.append((chapter, path))
     for chapter, path in plan:
-        try:
-            source = notebooks.notebook_source(root, chapter, solutions, lang)
-        except LookupError as exc:
-            raise UsageError(str(exc)) from None
+        source = notebooks.notebook_source(root, chapter, solutions)  # or a UsageError
         nb = notebooks.build_notebook(chapter, source, solutions=solutions, lang=lang,
                                       filename=_shown(path), install=args.install)
         notebooks.write_notebook(nb, path, force=args.force)
@@ -100,5 +94,5 @@ def register(subparsers: Any) -> None:
                              "(default: the wheel of this version, next to the notebook)")
     parser.add_argument("--force", action="store_true",
                         help="overwrite an existing notebook (the work in it is lost)")
-    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(parser)
     parser.set_defaults(func=cmd_notebook)

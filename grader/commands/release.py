@@ -12,7 +12,6 @@ was refused, or a solution file cannot be turned into a stub; 2 for a usage erro
 
 from __future__ import annotations
 
-import argparse
 import ast
 import difflib
 import os
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
-from grader.project import default_lang, find_root
+from grader.project import add_lang_option, default_lang, find_root
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +36,7 @@ def register(subparsers: Any) -> None:
                    help="write nothing; exit 1 naming file and line where the stubs differ")
     p.add_argument("--force", action="store_true",
                    help="replace edited files (backed up under .grader/backups/ first)")
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_release)
 
 
@@ -114,7 +113,7 @@ def generate(root: Path, out: Path, lang: str) -> tuple[list[Stub], list[str], l
         try:
             text = make_stub(source, _show(source_path))
         except MarkerError as exc:
-            errors.append(str(exc))
+            errors.append(exc.text(lang))
             continue
         try:
             ast.parse(text, filename=chapter.filename)
@@ -149,19 +148,15 @@ def cmd_release(args: Any) -> int:
 
     lang = default_lang(args)
     if args.check and args.force:
-        raise UsageError("--check writes nothing: it cannot be combined with --force",
-                         "--check 不写入任何文件：不能与 --force 同时使用")
+        raise UsageError("release.check_and_force")
     from grader.course_files import solutions_folder
 
     root = find_root()
     if root is None or solutions_folder(root) is None:
-        raise UsageError("no solutions/ folder here or in any parent folder: run "
-                         "`grader release` inside the instructor's project",
-                         "当前文件夹及其上级文件夹中都没有 solutions/：请在教师的项目中运行 "
-                         "`grader release`")
+        raise UsageError("release.no_solutions")
     out = Path(args.out).expanduser().resolve() if args.out else root / "exercises"
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder", f"--out {args.out}：不是文件夹")
+        raise UsageError("usage.out_not_folder", out=args.out)
     stubs, notes, errors = generate(root, out, lang)
     for note in notes:
         print(note)

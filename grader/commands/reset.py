@@ -9,7 +9,6 @@ copy without ``solutions/`` falls back to the file as git first recorded it.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import datetime
 import os
@@ -18,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from grader.project import add_lang_option
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 YES = ("y", "yes", "是", "是的", "好", "确定")
@@ -133,16 +134,13 @@ def cmd_reset(args: Any) -> int:
 
     lang = default_lang(args)
     if solutions_mode(args):
-        raise UsageError(t("reset.solutions_mode", lang))
+        raise UsageError("reset.solutions_mode")
     catalog = catalog_mod.load()
     target = args.target.strip()
-    try:
-        exercises = catalog.resolve([target])
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+    exercises = catalog.resolve([target])  # a TargetError is a usage error
     root = find_root()
     if root is None or not (root / "exercises").is_dir():
-        raise UsageError(t("reset.no_project", lang))
+        raise UsageError("reset.no_project")
     single = "." in target
     chapters = list(dict.fromkeys(ex.chapter for ex in exercises))
     if single and not (root / "exercises" / catalog.chapter(chapters[0]).filename).is_file():
@@ -223,5 +221,5 @@ def register(subparsers: Any) -> None:
                         help="an exercise (chapter19.corr2d), a chapter (chapter19) or all")
     parser.add_argument("--yes", "-y", action="store_true",
                         help="do not ask (needed when not on a terminal)")
-    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(parser)
     parser.set_defaults(func=cmd_reset)

@@ -7,13 +7,13 @@ verdict as the learner would get), and shows the reference only after a pass. ``
 
 from __future__ import annotations
 
-import argparse
 import ast
 import sys
 from pathlib import Path
 from typing import Any
 
 from grader.outcomes import PASSED
+from grader.project import add_lang_option
 from grader.release import BEGIN, END
 
 
@@ -70,17 +70,14 @@ def cmd_solution(args: Any) -> int:
 
     lang = default_lang(args)
     catalog = catalog_mod.load()
-    try:
-        exercises = catalog.resolve([args.target])
-    except catalog_mod.TargetError as exc:
-        raise UsageError(str(exc), getattr(exc, "zh", None)) from None
+    exercises = catalog.resolve([args.target])  # a TargetError is a usage error
     if "." not in args.target or len(exercises) != 1:
-        raise UsageError(t("solution.one_exercise", lang, example=exercises[0].qualname
-                           if exercises else "chapter19.corr2d"))
+        raise UsageError("solution.one_exercise",
+                         example=exercises[0].qualname if exercises else "chapter19.corr2d")
     ex = exercises[0]
     root = find_root()
     if root is None:
-        raise UsageError(t("reset.no_project", lang))
+        raise UsageError("reset.no_project")
     from grader.course_files import solutions_folder
 
     path = (solutions_folder(root) or root / "solutions") / catalog.chapter(ex.chapter).filename
@@ -118,5 +115,5 @@ def register(subparsers: Any) -> None:
     parser.add_argument("target", metavar="TARGET", help="one exercise, e.g. chapter19.corr2d")
     parser.add_argument("--solutions", action="store_true",
                         help="show it without checking first (instructors)")
-    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(parser)
     parser.set_defaults(func=cmd_solution)

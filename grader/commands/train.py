@@ -10,12 +10,12 @@ and draws the three curves as d2l's animator does.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
 
 from grader.outcomes import PASSED
+from grader.project import add_lang_option
 from grader.text import t
 from grader.training import MODULE, SERIES, checkpoints, plain_history  # noqa: F401
 
@@ -53,29 +53,25 @@ def register(subparsers: Any) -> None:
                    help="seed for the initial weights, the shuffling and the synthetic data")
     p.add_argument("--plot", metavar="FILE", default="lenet-training.png",
                    help="where to write the plot (default: lenet-training.png)")
-    p.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(p)
     p.set_defaults(func=cmd_train)
 
 
 def cmd_train(args: Any) -> int:
     from grader.errors import EXIT_FAILED, EXIT_OK, UsageError
-    from grader.project import default_lang, graded_folder
+    from grader.project import check_device_name, cuda_usable, default_lang, graded_folder
 
     lang = default_lang(args)
     for name in ("epochs", "batch_size", "train_size", "test_size"):
         if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be at least 1, "
-                             f"not {getattr(args, name)}",
-                             f"--{name.replace('_', '-')} 至少为 1，而不是 {getattr(args, name)}")
+            raise UsageError("train.at_least_one", option=f"--{name.replace('_', '-')}",
+                             value=getattr(args, name))
     if not args.lr > 0:
-        raise UsageError(f"--lr must be positive, not {args.lr}",
-                         f"--lr 必须为正数，而不是 {args.lr}")
-    if args.device not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, not {args.device!r}",
-                         f"--device 只能是 auto、cpu 或 cuda，而不是 {args.device!r}")
+        raise UsageError("train.lr", lr=args.lr)
+    check_device_name(args.device)
     folder, root = graded_folder(args)
     if not (folder / f"{MODULE}.py").is_file():
-        raise UsageError(t("train.no_file", lang, file=f"{MODULE}.py", folder=str(folder)))
+        raise UsageError("train.no_file", file=f"{MODULE}.py", folder=str(folder))
     data_dir = None
     if args.data == "fashion-mnist":
         from grader.data import DataError, default_dir, find_files
@@ -87,14 +83,7 @@ def cmd_train(args: Any) -> int:
         except DataError as exc:
             print(f"grader: {exc.render(lang)}", file=sys.stderr)
             return EXIT_FAILED
-    if args.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UsageError("--device cuda: CUDA is not available on this machine "
-                             "(use --device cpu or auto)",
-                             "--device cuda：这台机器上没有可用的 CUDA"
-                             "（请使用 --device cpu 或 auto）")
+    cuda_usable(args.device)
     plot = Path(args.plot).expanduser().resolve()
     config = {"data": args.data, "data_dir": str(data_dir) if data_dir else None,
               "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
@@ -149,6 +138,7 @@ def run_in_worker(folder: Path, config: dict, lang: str) -> dict | None:
     drawing its progress here; the worker's final reply (``status`` ``died`` with ``how``
     when it died), or None after Ctrl-C."""
     from grader import project
+    from grader.errors import runner_words
     from grader.launcher import describe_exit
     from grader.worker_client import Worker, WorkerDied, WorkerTimeout
 
@@ -167,8 +157,8 @@ def run_in_worker(folder: Path, config: dict, lang: str) -> dict | None:
         print(t("train.interrupted", lang), file=sys.stderr)
         return None
     except (WorkerDied, WorkerTimeout) as exc:
-        en, zh = describe_exit(getattr(exc, "returncode", None))
-        return {"status": "died", "how": zh if lang == "zh" else en}
+        return {"status": "died",
+                "how": runner_words(describe_exit(getattr(exc, "returncode", None)))}
     finally:
         worker.close()
 

@@ -18,7 +18,6 @@ the next exercise not yet passed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import queue
 import sys
@@ -26,6 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from grader.project import add_lang_option
 
 RUN_TIMEOUT = 900.0  # seconds for one whole run (each call has its own, shorter budget)
 
@@ -154,8 +155,7 @@ def cmd_watch(args: Any) -> int:
     if args.target:
         resolve_targets([args.target])
     if args.debounce < 0 or (args.max_runs is not None and args.max_runs < 1):
-        raise UsageError("--debounce must be >= 0 and --max-runs >= 1",
-                         "--debounce 必须 >= 0，--max-runs 必须 >= 1")
+        raise UsageError("watch.bad_options")
     project.check_device_name(args.device)
     folder, root = project.graded_folder(args)
     solutions = project.solutions_mode(args)
@@ -267,5 +267,5 @@ def register(subparsers: Any) -> None:
                         help="watch and grade solutions/ (instructors)")
     parser.add_argument("--exercises", metavar="DIR", help="watch and grade the files in DIR")
     parser.add_argument("--device", default="auto", metavar="auto|cpu|cuda")
-    parser.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    add_lang_option(parser)
     parser.set_defaults(func=cmd_watch)

@@ -29,13 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     config_path = Path(args.config) if args.config else root / "source" / "config.json"
     results = root / "results"
     results.mkdir(parents=True, exist_ok=True)
+    config: dict = {}
     try:
         config = json.loads(config_path.read_text("utf-8")) if config_path.is_file() else {}
         return grade(root, config, results)
     except Exception as exc:  # noqa: BLE001 - whatever broke, Gradescope gets a results.json
-        text = ("The autograder itself failed; this is not your fault. Please tell your "
-                f"instructor.\n自动评分器自身出错，这不是你的问题，请告知老师。\n"
-                f"{type(exc).__name__}: {exc}")
+        from grader.text import languages, t
+
+        # in the bundle's language; in every language when the config could not be read
+        lang = config.get("lang") if isinstance(config, dict) else None
+        said = [t("gradescope.failed", each) for each in ([lang] if lang else languages())]
+        text = "\n".join([*said, f"{type(exc).__name__}: {exc}"])
         print(traceback.format_exc(), file=sys.stderr)
         (results / "results.json").write_text(json.dumps(
             {"score": 0.0, "max_score": 0.0, "execution_time": 0.0, "output": text,
@@ -45,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade(root: Path, config: dict, results: Path) -> int:
     from grader import catalog as catalog_mod
-    from grader.commands.grade import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
     from grader.launcher import IsolationUnavailable, choose_isolation
+    from grader.submission import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, grade_submission
     from grader.text import t
 
     targets = list(config.get("targets") or [])
@@ -57,12 +61,14 @@ def grade(root: Path, config: dict, results: Path) -> int:
                                      sandbox_default=True)
     except IsolationUnavailable as exc:
         from grader import report
+        from grader.project import isolation_words
         from grader.results import synthesized
 
+        why = isolation_words(exc)
         run = synthesized("submission", exercises, "error", "gradescope.no_sandbox",
-                          {"why": str(exc)})
+                          {"why": why})
         report.write_json(results / "results.json", report.results_json(run, lang))
-        print(t("gradescope.no_sandbox", lang, why=str(exc)), file=sys.stderr)
+        print(t("gradescope.no_sandbox", lang, why=why), file=sys.stderr)
         return 1
     submission = root / "submission"
     submission.mkdir(parents=True, exist_ok=True)
