@@ -17,7 +17,7 @@ from tests.support import ROOT
 
 GRADER = ROOT / "grader"
 #: Calls whose first argument (Mistake: second) is a sentence's key.
-KEY_CALLS = {"t": 0, "said": 0, "raw": 0, "exists": 0, "Mistake": 1, "UsageError": 0}
+KEY_CALLS = {"t": 0, "said": 0, "raw": 0, "Mistake": 1, "UsageError": 0}
 
 
 def _sources() -> dict[Path, ast.AST]:
