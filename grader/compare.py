@@ -187,13 +187,22 @@ def plain_equal(actual: Any, expected: Any) -> bool:
 
 
 def matches(actual: Any, mistake: Mistake) -> bool:
-    """Whether ``actual`` is what ``mistake`` returns (tensors within the tolerance)."""
+    """Whether ``actual`` is what ``mistake`` returns: plain values equal, tensors within the
+    tolerance of each element's own size (not of the largest value: where values reach 1e30,
+    -100 and 0 would otherwise be "the same", and a finite padding would pass for zeros)."""
     try:
         if _is_tensor(mistake.value):
-            return close(actual, mistake.value)
+            return close(actual, mistake.value, scale=_own_size(mistake.value))
         return mistake.value is not None and plain_equal(actual, mistake.value)
     except Exception:
         return False
+
+
+def _own_size(x: Any) -> Any:
+    import torch
+
+    e = x.detach().to("cpu", torch.float64).abs()
+    return torch.where(torch.isfinite(e), e, torch.zeros_like(e)).clamp(min=1.0)
 
 
 def _hits(actual: Any, mistakes: Any) -> list[Mistake]:
@@ -239,26 +248,29 @@ def narrow(hits: list[Mistake], further: Further, limit: int = SEARCH_LIMIT) -> 
     """The mistakes of ``hits`` that the learner's code still agrees with on further inputs.
 
     On each input where the learner's result equals at least one of them, those that give
-    another result are dropped (one that is not defined there is kept); the search stops when
-    one is left or after ``limit`` inputs. When the learner's result equals none of them on
-    any further input, they only agreed by chance on the failing one: none is named."""
+    another result are dropped (one that is not defined there is kept); the search stops once
+    one agreed and fewer than two are left, or after ``limit`` inputs. When the learner's
+    result equals none of them on any further input where one is defined, they only agreed by
+    chance on the failing one: none is named (also when there was only one)."""
     left = list(hits)
-    tried = matched = 0
+    tried = matched = informative = 0
     for actual, mistakes in further():
         tried += 1
         here = {m.ident for m in _hits(actual, mistakes)}
         defined = {m.ident for m in mistakes if m.value is not None}
+        informative += any(m.ident in defined for m in left)
         if any(m.ident in here for m in left):
             matched += 1
             left = [m for m in left if m.ident in here or m.ident not in defined]
-        if tried >= limit or len(left) < 2:
+        if tried >= limit or (matched and len(left) < 2):
             break
-    return [] if tried and not matched and len(left) > 1 else left
+    return [] if informative and not matched else left
 
 
 def _searching(exc: Mismatch, hits: list[Mistake], further: Further | None) -> Mismatch:
-    """Attach the search for one mistake to ``exc`` when several agree on its input."""
-    if further is not None and len(hits) > 1:
+    """Attach to ``exc`` the search that confirms the mistakes its input matched: one, or
+    several that agree there (``narrow``)."""
+    if further is not None and hits:
         def search() -> list[dict] | None:
             exc.data["diagnosis"] = _sentence(narrow(hits, further))
             return exc.data["diagnosis"]

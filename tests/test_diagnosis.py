@@ -79,3 +79,28 @@ def test_the_search_runs_when_the_failure_is_settled_not_before():
         assert calls == [(8, 2)]
     else:
         raise AssertionError("expect_equal did not fail")
+
+
+def test_one_mistake_that_agreed_by_chance_is_not_named():
+    """A single known mistake matched on the failing input, but the learner's code agrees
+    with it on no further input: it is not named (a chance agreement, as with two)."""
+    hits = shape_mistakes(8, 1)[:1]  # "forgot the + 1": 8 + 2 - 2 = 8
+    further = tell_apart(lambda n, p: (n + 2 * p - 2 + 7, shape_mistakes(n, p)),
+                         lambda: [(8, 2), (9, 3)])
+    assert narrow(hits, further) == []
+    really = tell_apart(lambda n, p: (n + 2 * p - 2, shape_mistakes(n, p)), lambda: [(8, 2)])
+    assert [m.text["en"] for m in narrow(hits, really)] == ["forgot the + 1"]
+
+
+def test_a_mistake_matches_by_each_element_s_own_size():
+    """Next to values of 1e30, -100 is not 0: a max-pooling padded with -100 is not "padded
+    with zeros" (the verdict's tolerance scales with the largest value; a mistake's does not)."""
+    import torch
+
+    from grader.compare import close, matches
+
+    zeros = torch.tensor([0.0, -1e30, -2e30], dtype=torch.float64)
+    learner = torch.tensor([-100.0, -1e30, -2e30])
+    assert close(learner, zeros)  # within the verdict's tolerance of the whole tensor
+    assert not matches(learner, Mistake(zeros, "zero padding", "用 0 填充"))
+    assert matches(torch.tensor([0.0, -1e30, -2e30]), Mistake(zeros, "zero padding", "用 0 填充"))
