@@ -64,7 +64,7 @@ def check_1x1(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
     if used > 1 or (used == 0 and not in_numpy):
         got = ", ".join(f"{n} x{c}" for n, c in sorted(learner.last_products.items())) or "none"
         # The values were right (checked above): what is wrong is how they were computed.
-        raise Mismatch("ch21.one_matmul", call="corr2d_multi_in_out_1x1(X, K)", got=got,
+        raise Mismatch("chapter21.corr2d_multi_in_out_1x1.reason.one_matmul", call="corr2d_multi_in_out_1x1(X, K)", got=got,
                        shape=tuple(X.shape), kernel=tuple(K.shape))
 
 

@@ -86,7 +86,7 @@ def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwarg
     expected = sum(c for c, _ in counts) / sum(n for _, n in counts)
     expect_float(value, call, inputs)
     if training:
-        fail("ch23.still_training", call, inputs)
+        fail("chapter23.evaluate_accuracy.reason.still_training", call, inputs)
     if any(grad for _, grad, _ in modes):
         fail("mm.value", call, inputs,
              expected=said("chapter23.evaluate_accuracy.without_gradients"),
@@ -96,7 +96,7 @@ def expect_accuracy(learner, spec: Spec, batches: Batches, counts: list, **kwarg
         return
     diagnosis = next((why for wrong, why in accuracy_mistakes(counts)
                       if abs(value - wrong) <= 1e-6), None)
-    fail("ch23.accuracy", call, inputs, diagnosis=diagnosis, expected=expected, got=value,
+    fail("chapter23.evaluate_accuracy.reason.accuracy", call, inputs, diagnosis=diagnosis, expected=expected, got=value,
          counts=", ".join(f"{c}/{n}" for c, n in counts))
 
 

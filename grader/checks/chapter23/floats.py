@@ -25,7 +25,7 @@ def expect_float(value: Any, call: Any, inputs: list, where: str = "") -> None:
     tensor is refused with the hint to use .item(). ``where`` names the place in a larger
     result (" (history['train_loss'][0])")."""
     if isinstance(value, torch.Tensor):
-        fail("ch23.not_float", call, inputs, got=joined(type_name(value), where),
+        fail("chapter23.floats.reason.not_float", call, inputs, got=joined(type_name(value), where),
              diagnosis=said("chapter23.floats.item_hint"))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail("ch23.not_float", call, inputs, got=joined(type_name(value), where))
+        fail("chapter23.floats.reason.not_float", call, inputs, got=joined(type_name(value), where))

@@ -75,7 +75,7 @@ def expect_xavier(spec: Spec, after: Any, call: str) -> None:
         shown = f"{key} ({owner})"
         xavier = owner in ("Linear", "Conv2d") and key.endswith("weight")
         if not isinstance(new, torch.Tensor) or tuple(new.shape) != tuple(old.shape):
-            fail("ch23.init_changed", call, inputs, name=shown)
+            fail("chapter23.init_weights.reason.init_changed", call, inputs, name=shown)
         if not xavier:
             if not torch.equal(new.cpu(), old.cpu()):
                 why = None
@@ -83,10 +83,10 @@ def expect_xavier(spec: Spec, after: Any, call: str) -> None:
                     why = said("chapter23.init_weights.mistake.biases")
                 elif owner not in ("Linear", "Conv2d"):
                     why = said("chapter23.init_weights.mistake.other_module", owner=owner)
-                fail("ch23.init_changed", call, inputs, diagnosis=why, name=shown)
+                fail("chapter23.init_weights.reason.init_changed", call, inputs, diagnosis=why, name=shown)
             continue
         if torch.equal(new.cpu(), old.cpu()):
-            fail("ch23.init_unchanged", call, inputs, name=shown)
+            fail("chapter23.init_weights.reason.init_unchanged", call, inputs, name=shown)
         bound = xavier_bound(old)
         largest = float(new.detach().abs().max())
         std = float(new.detach().double().std())
@@ -96,7 +96,7 @@ def expect_xavier(spec: Spec, after: Any, call: str) -> None:
                 why = said("chapter23.init_weights.mistake.xavier_normal")
             elif largest <= math.sqrt(2) * bound * (1 + 1e-5) and largest > 1.3 * bound:
                 why = said("chapter23.init_weights.mistake.relu_gain")
-            fail("ch23.init_bound", call, inputs, diagnosis=why, name=shown, got=largest,
+            fail("chapter23.init_weights.reason.init_bound", call, inputs, diagnosis=why, name=shown, got=largest,
                  bound=bound)
         distance = ks_uniform(new, bound)
         if distance > 2.5 / math.sqrt(new.numel()):
@@ -104,7 +104,7 @@ def expect_xavier(spec: Spec, after: Any, call: str) -> None:
             why = None
             if largest <= 1 / math.sqrt(fan_in) * (1 + 1e-5):
                 why = said("chapter23.init_weights.mistake.default_init")
-            fail("ch23.init_spread", call, inputs, diagnosis=why, name=shown, bound=bound,
+            fail("chapter23.init_weights.reason.init_spread", call, inputs, diagnosis=why, name=shown, bound=bound,
                  std=std, want_std=bound / math.sqrt(3), largest=largest)
 
 

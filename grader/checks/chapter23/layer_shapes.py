@@ -66,7 +66,7 @@ def expect_table(got: Any, expected: list, before: list, call: str, inputs: list
             r = rows[i] if i < len(rows) else said("chapter23.layer_shapes.missing")
             e = expected[i] if i < len(expected) else said("chapter23.layer_shapes.no_more_layers")
             if i >= len(rows) or i >= len(expected) or not plain_equal(r, e):
-                fail("ch23.table_row", call, inputs, diagnosis=diagnosis, number=i + 1,
+                fail("chapter23.layer_shapes.reason.table_row", call, inputs, diagnosis=diagnosis, number=i + 1,
                      expected=e, got=r, rows=len(rows), want_rows=len(expected))
     fail("mm.value", call, inputs, expected=expected, got=got)
 

@@ -120,7 +120,7 @@ def expect_lenet_architecture(got: Any, call: str, leading: int | None = 0) -> N
     ``Reshape``, see ``learner_net``); None when an extra first layer is not a reshape."""
     inputs: list = []
     if not isinstance(got, wire.ModuleInfo):
-        fail("ch23.not_module", call, inputs, got=type_name(got))
+        fail("chapter23.lenet.reason.not_module", call, inputs, got=type_name(got))
     want = describe(build(LENET)).flat()
     have = got.flat()[leading or 0:]
     for i in range(max(len(want), len(have))):
@@ -133,14 +133,14 @@ def expect_lenet_architecture(got: Any, call: str, leading: int | None = 0) -> N
         why = layer_diagnosis(i, w, h) if w else None
         if leading is None and i == 0:
             why = NOT_A_RESHAPE
-        fail("ch23.layer", call, inputs, diagnosis=why,
+        fail("chapter23.lenet.reason.layer", call, inputs, diagnosis=why,
              number=i + 1,
              expected=layer_text(w) if w else said("chapter23.lenet.no_more_layers"),
              got=layer_text(h) if h else said("chapter23.lenet.network_ends"),
              table=table or "    (none)")
     total = count_parameters(got)
     if total != LENET_PARAMETERS:
-        fail("ch23.param_count", call, inputs, expected=f"{LENET_PARAMETERS:,}", got=f"{total:,}")
+        fail("chapter23.lenet.reason.param_count", call, inputs, expected=f"{LENET_PARAMETERS:,}", got=f"{total:,}")
 
 
 def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int | None]:
@@ -156,7 +156,7 @@ def learner_net(learner) -> tuple[wire.Handle, wire.ModuleInfo, int | None]:
     nodes = learner.probe("module_tree", handle=handle,
                           shown=(said("chapter23.lenet.built"), []))
     if not isinstance(nodes, list) or not nodes:
-        fail("ch23.not_module", "lenet()", [], got=type_name(value))
+        fail("chapter23.lenet.reason.not_module", "lenet()", [], got=type_name(value))
     infos: list[wire.ModuleInfo] = []
     for node in nodes:
         info = wire.ModuleInfo(node["type_name"], node["qualname"], node["hparams"], [],
@@ -198,7 +198,7 @@ def test_lenet_forward_matches_reference(learner):
     gen = torch.Generator().manual_seed(23)
     weights = [torch.randn(p.shape, generator=gen) * 0.5 for p in reference.parameters()]
     if [shape for _, shape in names] != [tuple(w.shape) for w in weights]:
-        fail("ch23.param_shapes", "lenet()", [],
+        fail("chapter23.lenet.reason.param_shapes", "lenet()", [],
              expected=[tuple(w.shape) for w in weights], got=[shape for _, shape in names])
     with torch.no_grad():
         for p, w in zip(reference.parameters(), weights, strict=True):

@@ -102,12 +102,12 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
                         shown=(call, inputs), start_mode="eval", **extra)
     history = history_values(got["value"], p.epochs, call, inputs)
     if history is None:
-        fail("ch23.history", call, inputs, epochs=p.epochs, got=short(got["value"]))
+        fail("chapter23.train.reason.history", call, inputs, epochs=p.epochs, got=short(got["value"]))
     # A training step is a call with autograd on; those train makes must be in training mode.
     # Calls made inside the learner's evaluate_accuracy are that exercise's, judged there.
     if any(grad and not train for train, grad, by in got.get("modes") or []
            if by != "evaluate_accuracy"):
-        fail("ch23.not_training", call, inputs)
+        fail("chapter23.train.reason.not_training", call, inputs)
     ref = reference_train(p)
     variants: dict[str, Trained] = {}
 
@@ -146,7 +146,7 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
             diagnosis = next((said(TRAIN_MISTAKES[name]) for name in HISTORY_MISTAKES
                               if same_value(key, have, variant(name).history[key][epoch],
                                             room)), None)
-            fail("ch23.history_value", call, inputs, diagnosis=diagnosis, series=key,
+            fail("chapter23.train.reason.history_value", call, inputs, diagnosis=diagnosis, series=key,
                  epoch=epoch + 1, expected=want, got=have,
                  values=", ".join(f"{v:.6g}" for v in history[key]),
                  want_values=", ".join(f"{v:.6g}" for v in ref.history[key]))
