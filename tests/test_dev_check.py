@@ -66,11 +66,10 @@ def test_stray_files_are_named(checkout, capsys):
     (checkout / "solutions" / "old").mkdir()
     (checkout / "solutions" / "__pycache__").mkdir(exist_ok=True)  # Python's, not stray
     problems = dev.check_course(checkout, catalog.load().resolve([CHAPTER]), grade=False)
-    assert [p.text("en") for p in problems] == [
-        "exercises/scratch.py: a stray file: exercises/ and solutions/ hold only the catalog's "
-        "chapter files, __init__.py and READMEs",
-        "solutions/old: a stray file: exercises/ and solutions/ hold only the catalog's chapter "
-        "files, __init__.py and READMEs"]
+    why = ("a stray file: exercises/ and solutions/ hold only the chapter files of the catalog "
+           "(catalog.toml), __init__.py and READMEs")
+    assert [p.text("en") for p in problems] == [f"exercises/scratch.py: {why}",
+                                               f"solutions/old: {why}"]
     assert dev_check(checkout, f"{CHAPTER}.pool2d") == 1
     assert "exercises/scratch.py: a stray file" in capsys.readouterr().out
 
@@ -114,7 +113,7 @@ def test_a_removed_stub_a_missing_variant_and_a_check_for_no_entry(checkout, mon
     problems = dev.check_course(checkout, fake.resolve([CHAPTER]), grade=False)
     assert [p.text("en") for p in problems] == [
         'grader.checks.chapter22: checks are marked exercise("avg_pool2d"), which the catalog '
-        "does not have"]
+        "(catalog.toml) does not have"]
     monkeypatch.setattr(catalog, "load", lambda: real)
     path = checkout / "exercises" / POOLING
     path.write_text(path.read_text("utf-8").replace("def max_pool2d(", "def max_pool2d_old("))
@@ -171,3 +170,13 @@ def test_the_checkout_is_found_upward_from_here(checkout, monkeypatch):
 def test_an_unknown_target_is_a_usage_error(checkout, capsys):
     assert dev_check(checkout, "chapter99") == 2
     assert "unknown target 'chapter99'" in capsys.readouterr().err
+
+
+def test_a_name_the_catalog_holds_twice_is_named(checkout, monkeypatch):
+    real = catalog.load()
+    twice = catalog.Catalog(tuple(
+        dataclasses.replace(ch, exercises=(*ch.exercises, ch.exercises[0]))
+        if ch.id == CHAPTER else ch for ch in real.chapters))
+    assert [p.text("en") for p in dev.duplicate_names(twice)] == [
+        "chapter22.pool2d: the catalog (catalog.toml) names it more than once"]
+    assert dev.duplicate_names(real) == []

@@ -99,7 +99,10 @@ def cmd_check(args: Any) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     exercises = resolve_targets(args.targets, lang)
-    problems = check_course(root, exercises)
+    from grader import report
+
+    with report.progress(t("dev.proving", lang, root=root)):
+        problems = check_course(root, exercises)
     for problem in problems:
         print(problem.text(lang))
     if problems:
@@ -116,7 +119,7 @@ def check_course(root: Path, exercises: list, grade: bool = True) -> list[Proble
 
     catalog = catalog_mod.load()
     chapters = [ch for ch in catalog.chapters if any(ex.chapter == ch.id for ex in exercises)]
-    problems = stray_files(root, catalog)
+    problems = duplicate_names(catalog) + stray_files(root, catalog)
     gradable = []
     for chapter in chapters:
         marks, found = check_marks(chapter)
@@ -138,6 +141,17 @@ def check_course(root: Path, exercises: list, grade: bool = True) -> list[Proble
 
 # Problems after which grading an exercise says nothing more (no file, or no definition).
 UNGRADABLE = ("dev.no_file", "dev.unparsable", "dev.not_defined")
+
+
+def duplicate_names(catalog: Any) -> list[Problem]:
+    """Exercises and chapters the catalog names twice (a target must name one thing)."""
+    seen: set[str] = set()
+    twice: list[str] = []
+    for name in [ch.id for ch in catalog.chapters] + [ex.qualname for ex in catalog.exercises()]:
+        if name in seen and name not in twice:
+            twice.append(name)
+        seen.add(name)
+    return [Problem("dev.duplicate", {"name": name}) for name in twice]
 
 
 def stray_files(root: Path, catalog: Any) -> list[Problem]:
