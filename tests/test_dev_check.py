@@ -47,6 +47,15 @@ def test_the_course_is_sound(checkout, capsys):
     assert out.strip() == "The course is sound: 3 exercise(s) proven."
 
 
+@pytest.mark.slow
+def test_this_repository_passes_its_own_dev_check(capsys):
+    """The gate itself, on the whole course (what CI runs: ``grader dev check``)."""
+    assert dev_check(ROOT) == 0, capsys.readouterr().out
+    count = len(catalog.load().exercises())
+    assert capsys.readouterr().out.strip() == \
+        f"The course is sound: {count} exercise(s) proven."
+
+
 def test_a_solved_stub_is_named_read_and_graded(checkout, capsys):
     shutil.copy(checkout / "solutions" / POOLING, checkout / "exercises" / POOLING)
     (checkout / "exercises" / "README.md").write_text("a README is welcome\n")
