@@ -87,7 +87,7 @@ def missing_parts(root: Path) -> list[str]:
 
 
 def cmd_check(args: Any) -> int:
-    from grader import project
+    from grader import project, report
     from grader.commands.check import resolve_targets
     from grader.text import t
 
@@ -99,8 +99,6 @@ def cmd_check(args: Any) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     exercises = resolve_targets(args.targets, lang)
-    from grader import report
-
     with report.progress(t("dev.proving", lang, root=root)):
         problems = check_course(root, exercises)
     for problem in problems:
