@@ -126,15 +126,21 @@ def test_a_removed_stub_a_missing_variant_and_a_check_for_no_entry(checkout, mon
     monkeypatch.setattr(catalog, "load", lambda: real)
     path = checkout / "exercises" / POOLING
     path.write_text(path.read_text("utf-8").replace("def max_pool2d(", "def max_pool2d_old("))
-    (checkout / "tests" / "test_chapter22.py").write_text("")
+    without_variants(checkout)
     problems = dev.check_course(checkout, real.resolve([f"{CHAPTER}.max_pool2d"]), grade=False)
     assert [p.key for p in problems] == ["dev.not_defined", "dev.no_variants"]
     assert problems[0].text("en") == \
         "chapter22.max_pool2d: exercises/chapter22_pooling.py defines no max_pool2d"
 
 
-def test_variants_in_their_own_file_count(checkout):
+def without_variants(checkout: Path) -> None:
+    """Chapter 22's variants gone: its own files and the chapter suite alike."""
+    shutil.rmtree(checkout / "tests" / "variants" / CHAPTER, ignore_errors=True)
     (checkout / "tests" / "test_chapter22.py").write_text("")
+
+
+def test_variants_in_their_own_file_count(checkout):
+    without_variants(checkout)
     assert not dev.has_variants(checkout, CHAPTER, "pool2d")
     (checkout / "tests" / "variants" / CHAPTER).mkdir(parents=True)
     (checkout / "tests" / "variants" / CHAPTER / "pool2d.py").write_text("VARIANTS = []\n")
