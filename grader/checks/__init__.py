@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 
-def budget(examples: int) -> Any:
+def budget(examples: int) -> pytest.MarkDecorator:
     """Decorator: ``examples`` Hypothesis examples for this property. It is a ``budget`` mark:
     the plugin (``grader.plugin.configure_property``) applies it, times the run's factor
     (``--thorough``: ten times as many), through ``hypothesis.settings`` at collection."""
