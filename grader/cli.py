@@ -23,7 +23,7 @@ COMMAND_MODULES: list[str] = ["grader.commands.check", "grader.commands.hint",
                               "grader.commands.merge",
                               "grader.commands.gradescope", "grader.commands.notebook",
                               "grader.commands.train", "grader.commands.data",
-                              "grader.commands.init"]
+                              "grader.commands.init", "grader.commands.dev"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,23 +16,48 @@ from grader.service_process import Service
 from tests.support import SOLUTIONS, make_folder
 from tests.test_grade import _processes_in
 
+# Right on the book's 3 x 3 example, wrong on every input of five rows or more.
+TALL_INPUTS_WRONG = {"corr2d": """
+def corr2d(X, K):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum() + (1.0 if X.shape[0] >= 5 else 0.0)
+    return Y
+"""}
+
 
 def test_each_run_gets_its_own_seed_database_and_budget(tmp_path):
-    import grader.checks.chapter19.Conv2D as checks
+    """One process, run after run: a seed gives the same examples and keeps no database, a
+    budget factor multiplies every property's examples, a database replays the last failure;
+    nothing of one run reaches the next."""
 
-    test = checks.test_conv2d_parameters  # @budget(5)
-    first_plan = Plan(targets=("chapter19.Conv2D",), folder=str(SOLUTIONS), seed=0)
-    service.run(first_plan)
-    first = test._hypothesis_internal_use_settings
-    assert (test._hypothesis_internal_use_seed, first.database, first.max_examples) == \
-        (0, None, 5)
-    second_plan = Plan(targets=("chapter19.Conv2D",), folder=str(SOLUTIONS),
-                       database=str(tmp_path / "db"), budget_factor=3)
-    service.run(second_plan)
-    second = test._hypothesis_internal_use_settings
-    assert test._hypothesis_internal_use_seed is None
-    assert second.max_examples == 15
-    assert Path(second.database.path) == tmp_path / "db"
+    def examples(**options):
+        run = service.run(Plan(targets=("chapter19.Conv2D",), folder=str(SOLUTIONS), **options))
+        assert [r.outcome for r in run.results] == ["passed"]
+        return run.results[0].examples
+
+    seeded = examples(seed=0)
+    assert examples(budget_factor=3, seed=0) > 2 * seeded
+    assert examples(seed=0) == seeded
+
+    wrong = make_folder(tmp_path / "wrong", "chapter19_conv", TALL_INPUTS_WRONG)
+    db = tmp_path / "db"
+
+    def failure(**options):
+        run = service.run(Plan(targets=("chapter19.corr2d",), folder=str(wrong), **options))
+        result = run.results[0]
+        assert (result.outcome, result.data["searched"]) == ("failed", True)
+        return result.data["inputs"], result.examples
+
+    seeded_failure = failure(seed=0, database=str(db))
+    assert not db.exists()  # a seed: no example database
+    found, searched = failure(database=str(db))
+    assert sorted(db.rglob("*"))
+    replayed, tried = failure(database=str(db))
+    assert replayed == found and tried < searched  # the saved failure comes first
+    assert failure(seed=0) == seeded_failure
 
 
 def test_a_warm_service_answers_each_plan_with_its_own_result(tmp_path):

@@ -9,33 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import settings
+import pytest
 
 
-def budget(examples: int) -> Any:
-    """Decorator: ``examples`` Hypothesis examples for this property. The plugin applies the
-    run's factor (``--thorough``: ten times as many) through ``configure_test``."""
-
-    def decorate(test: Any) -> Any:
-        test = settings(max_examples=max(1, examples))(test)
-        test._grader_budget = examples
-        return test
-
-    return decorate
-
-
-def configure_test(test: Any, seed: int | None, database: Any, factor: float = 1.0) -> None:
-    """Settings of one property for this run: its budget times ``factor``, and the run's
-    example database, or none and a fixed seed when ``seed`` is given. Set afresh every run,
-    from the settings the check module declared: a process that grades run after run must not
-    carry one run's seed, database or factor into the next."""
-    base = test.__dict__.setdefault("_grader_settings", test._hypothesis_internal_use_settings)
-    changes: dict[str, Any] = {"database": None if seed is not None else database}
-    examples = getattr(test, "_grader_budget", None)
-    if examples is not None:
-        changes["max_examples"] = max(1, int(examples * factor))
-    test._hypothesis_internal_use_settings = settings(base, **changes)
-    test._hypothesis_internal_use_seed = seed
+def budget(examples: int) -> pytest.MarkDecorator:
+    """Decorator: ``examples`` Hypothesis examples for this property. It is a ``budget`` mark:
+    the plugin (``grader.plugin.configure_property``) applies it, times the run's factor
+    (``--thorough``: ten times as many), through ``hypothesis.settings`` at collection."""
+    return pytest.mark.budget(max(1, examples))
 
 
 def fresh(args: tuple, count: int = 8, seed: int = 0, grow: tuple | None = None) -> Any:
