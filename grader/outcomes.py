@@ -1,10 +1,10 @@
 """Outcomes, and the exceptions a check raises to reach one.
 
-A check (``grader/checks/chapterNN.py``) is an ordinary pytest test. When the learner's code is
-wrong or misbehaves, the check raises one of the ``Verdict`` exceptions below; the pytest plugin
-turns the first one per exercise into that exercise's outcome and its learner-facing text.
-Exceptions carry message keys and data, not finished text, so the report can be rendered in the
-learner's language.
+A check (``grader/checks/<chapter>/<exercise>.py``) is an ordinary pytest test. When the
+learner's code is wrong or misbehaves, the check raises one of the ``Verdict`` exceptions
+below; the pytest plugin turns the first one per exercise into that exercise's outcome and its
+learner-facing text. Exceptions carry message keys and data, not finished text, so the report
+can be rendered in the learner's language.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The pytest plugin that turns check results into exercise results (``grader.results``).
 
-Each check is marked ``@pytest.mark.exercise("corr2d")`` inside ``grader/checks/chapterNN.py``.
+Each check is marked ``@pytest.mark.exercise("corr2d")`` in its exercise's module,
+``grader/checks/<chapter>/<exercise>.py``.
 Tests of one exercise run in file order (book examples first, then properties); the first one
 that does not pass decides the exercise's outcome, verdict key and data, and the exercise's later
 tests are skipped. Anything a check raises that is not a ``Verdict`` is the grader's own fault
