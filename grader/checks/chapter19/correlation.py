@@ -4,13 +4,16 @@ mistakes apart, and the book's black-and-white edge image."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 
 from grader.checks import fresh
 from grader.compare import Mistake, said, tell_apart
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 VALID_SHAPE = said("chapter19.correlation.shape")
 
@@ -39,7 +42,7 @@ def abs_scale(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return ref_corr(X.abs(), K.abs())
 
 
-def further_calls(learner: Any, X: torch.Tensor, K: torch.Tensor, mistakes: Any) -> Any:
+def further_calls(learner: Learner, X: torch.Tensor, K: torch.Tensor, mistakes: Any) -> Any:
     """The learner's function and ``mistakes(X, K)`` on new values of X and K's shapes: what
     tells apart mistakes that agree on the failing input (``grader.compare.tell_apart``)."""
     return tell_apart(lambda X, K: (learner.call(X, K), mistakes(X, K)),

@@ -3,7 +3,7 @@ random start when init is None."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -16,6 +16,9 @@ from grader.checks.chapter19.correlation import d2l_edge_image, ref_corr
 from grader.compare import Mistake, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import input_and_kernel, place, tensors
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter19"
 
@@ -79,7 +82,7 @@ def test_learn_kernel_follows_gradient_descent(learner, problem):
         raise not_detached("learn_kernel(...)", inputs)
 
 
-def descend_again(learner: Any, X: torch.Tensor, Y: torch.Tensor, init: torch.Tensor,
+def descend_again(learner: Learner, X: torch.Tensor, Y: torch.Tensor, init: torch.Tensor,
                   epochs: int) -> tuple[Any, list[Mistake]]:
     """learn_kernel and its known mistakes on another problem, with a step that converges."""
     lr = 0.2 / max(largest_curvature(X, tuple(init.shape)), 1.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -15,6 +15,9 @@ from grader.checks.book import calls
 from grader.compare import Mistake, expect_tensor, said
 from grader.strategies import as_pair, int_or_pair, place, tensors
 from grader.wire import ModuleSpec
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter20"
 
@@ -54,7 +57,7 @@ def book_layers() -> list[tuple[Any, Any, Any, tuple]]:
                 for (conv, X), _ in calls(BOOK_EXAMPLES, "comp_conv2d", reference)]
 
 
-def conv_layer(learner: Any, kernel_size: Any, padding: Any, stride: Any, weight: torch.Tensor,
+def conv_layer(learner: Learner, kernel_size: Any, padding: Any, stride: Any, weight: torch.Tensor,
                bias: torch.Tensor | None) -> tuple[ModuleSpec, str]:
     """An nn.Conv2d(1, 1, ...) with these weights, built in the learner's worker."""
     kwargs = {"kernel_size": kernel_size, "padding": padding, "stride": stride,
@@ -65,7 +68,7 @@ def conv_layer(learner: Any, kernel_size: Any, padding: Any, stride: Any, weight
     return ModuleSpec("torch.nn.Conv2d", (1, 1), kwargs, state), text
 
 
-def check_comp(learner: Any, X: torch.Tensor, kernel_size: Any, padding: Any, stride: Any,
+def check_comp(learner: Learner, X: torch.Tensor, kernel_size: Any, padding: Any, stride: Any,
                weight: torch.Tensor, bias: torch.Tensor | None) -> None:
     spec, text = conv_layer(learner, kernel_size, padding, stride, weight, bias)
     x = X.double().cpu()[None, None]

@@ -4,7 +4,7 @@ ValueError with a message for every impossible one."""
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -19,6 +19,9 @@ from grader.compare import Mistake, expect_equal, plain_equal, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import as_pair, int_or_pair, once, up_to
 from grader.text import render_value
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter20"
 
@@ -112,7 +115,7 @@ def _same_numbers(actual: Any, expected: tuple) -> bool:
         return False
 
 
-def check_shape(learner: Any, n: Any, k: Any, p: Any = 0, s: Any = 1,
+def check_shape(learner: Learner, n: Any, k: Any, p: Any = 0, s: Any = 1,
                 style: str = "positional") -> None:
     if style == "positional":
         args, kwargs = (n, k, p, s), {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -21,6 +21,9 @@ from grader.checks.chapter20.padding_stride import (
 )
 from grader.compare import Mistake, expect_tensor, tell_apart
 from grader.strategies import as_pair, int_or_pair, once, place, shapes, tensors
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter20"
 
@@ -72,7 +75,7 @@ def strided_mistakes(X: torch.Tensor, K: torch.Tensor, padding: Any, stride: Any
     return [m for m in out if m.value is not None]
 
 
-def check_strided(learner: Any, X: torch.Tensor, K: torch.Tensor, padding: Any, stride: Any,
+def check_strided(learner: Learner, X: torch.Tensor, K: torch.Tensor, padding: Any, stride: Any,
                   style: str = "positional") -> None:
     if style == "positional":
         args, kwargs = (X, K, padding, stride), {}

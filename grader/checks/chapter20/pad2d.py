@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -16,6 +16,9 @@ from grader.checks.chapter20.padding_stride import padded_bottom_right, padded_t
 from grader.compare import Mistake, expect_tensor, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import as_pair, int_or_pair, place, shapes, tensors
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter20"
 
@@ -54,7 +57,7 @@ def other_paddings(X: torch.Tensor, seed: int = 0) -> Any:
         yield Y, (rng.randint(0, 3), rng.randint(0, 3)) if i else (2, 3)
 
 
-def check_pad(learner: Any, X: torch.Tensor, padding: Any) -> None:
+def check_pad(learner: Learner, X: torch.Tensor, padding: Any) -> None:
     got = learner.call(X, padding)
     expect_tensor(got, ref_pad(X, padding), call="pad2d(X, padding)",
                   inputs=[("X", X), ("padding", padding)],

@@ -4,7 +4,7 @@ output channels) and the known mistakes of several output channels, which
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from grader.checks import fresh
 from grader.compare import Mistake, tell_apart
 from grader.strategies import input_and_kernel, once, tensors
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 
 def ref_multi(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
@@ -41,7 +44,7 @@ def abs_scale(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return ref_multi(X.abs(), K.abs())
 
 
-def further_calls(learner: Any, X: torch.Tensor, K: torch.Tensor, mistakes: Any,
+def further_calls(learner: Learner, X: torch.Tensor, K: torch.Tensor, mistakes: Any,
                   grow: tuple) -> Any:
     """The learner's function and ``mistakes(X, K)`` on new values of X and K's shapes, then
     on larger ones (``grow``: what each axis gains)."""

@@ -3,7 +3,7 @@ into one output channel. Checked on the book's example and against ``F.conv2d``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
@@ -13,6 +13,9 @@ from grader.checks import book, budget
 from grader.checks.chapter21.channels import abs_scale, channel_problems, further_calls, ref_multi
 from grader.compare import Mistake, expect_tensor, said
 from grader.strategies import place
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter21"
 
@@ -47,7 +50,7 @@ def multi_in_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
     return out
 
 
-def check_multi_in(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
+def check_multi_in(learner: Learner, X: torch.Tensor, K: torch.Tensor) -> None:
     expect_tensor(learner.call(X, K), reference(X, K), call="corr2d_multi_in(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K[None])[0],
                   shape_why=said("chapter21.corr2d_multi_in.shape"),

@@ -3,7 +3,7 @@ stacked on axis 0. Checked on the book's example and against ``F.conv2d``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
@@ -19,6 +19,9 @@ from grader.checks.chapter21.channels import (
 )
 from grader.compare import expect_tensor, said
 from grader.strategies import place
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter21"
 
@@ -38,7 +41,7 @@ tensor([[[ 56.,  72.],
 """
 
 
-def check_multi_in_out(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
+def check_multi_in_out(learner: Learner, X: torch.Tensor, K: torch.Tensor) -> None:
     expect_tensor(learner.call(X, K), ref_multi(X, K), call="corr2d_multi_in_out(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K),
                   shape_why=said("chapter21.corr2d_multi_in_out.shape"),

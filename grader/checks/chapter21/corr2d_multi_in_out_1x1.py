@@ -4,7 +4,7 @@ products the learner's code made are counted."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import torch
@@ -21,6 +21,9 @@ from grader.checks.chapter21.channels import (
 from grader.compare import Mistake, expect_tensor, said
 from grader.outcomes import Mismatch
 from grader.strategies import place
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter21"
 
@@ -50,7 +53,7 @@ def one_by_one_mistakes(X: torch.Tensor, K: torch.Tensor) -> list[Mistake]:
     return out + multi_out_mistakes(X, K)
 
 
-def check_1x1(learner: Any, X: torch.Tensor, K: torch.Tensor) -> None:
+def check_1x1(learner: Learner, X: torch.Tensor, K: torch.Tensor) -> None:
     expect_tensor(learner.call(X, K), ref_multi(X, K), call="corr2d_multi_in_out_1x1(X, K)",
                   inputs=[("X", X), ("K", K)], scale=abs_scale(X, K),
                   shape_why=said("chapter21.corr2d_multi_in_out_1x1.shape"),

@@ -4,7 +4,7 @@ PyTorch's pooling."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -15,6 +15,9 @@ from grader.checks import book, budget, fresh
 from grader.checks.chapter22.pooling import pytorch_pool, signed_arrays
 from grader.compare import Mistake, expect_tensor, said, tell_apart
 from grader.strategies import place, shapes, up_to
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter22"
 
@@ -72,7 +75,7 @@ def pool2d_mistakes(X: torch.Tensor, pool_size: tuple[int, int], mode: str) -> l
     return [m for m in out if m.value is not None]
 
 
-def check_pool2d(learner: Any, X: torch.Tensor, pool_size: tuple[int, int],
+def check_pool2d(learner: Learner, X: torch.Tensor, pool_size: tuple[int, int],
                  mode: str | None) -> None:
     args = (X, pool_size) if mode is None else (X, pool_size, mode)
     mode = mode or "max"

@@ -4,7 +4,7 @@ cases and the known mistakes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from grader.checks import fresh
 from grader.compare import Mistake, expect_tensor, said, tell_apart
 from grader.strategies import as_pair, int_or_pair, once, place, shapes, tensors
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 
 def pytorch_pool(mode: str, X: torch.Tensor, kernel: Any, stride: Any = None, padding: Any = 0,
@@ -80,7 +83,7 @@ def pooling_mistakes(mode: str, X: torch.Tensor, kernel: Any, stride: Any,
     return [m for m in out if m.value is not None]
 
 
-def check_pooling(learner: Any, mode: str, X: torch.Tensor, kernel: Any, stride: Any = None,
+def check_pooling(learner: Learner, mode: str, X: torch.Tensor, kernel: Any, stride: Any = None,
                   padding: Any = 0, style: str = "keywords") -> None:
     if style == "positional":
         args, kwargs = (X, kernel, stride, padding), {}

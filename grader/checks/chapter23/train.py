@@ -4,7 +4,7 @@ nets and uneven batches: the weights after training against the float64 referenc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -19,6 +19,9 @@ from grader.checks.chapter23.floats import ACCURACY_TOLERANCE, expect_float
 from grader.checks.chapter23.reference_trainer import Trained, TrainProblem, reference_train
 from grader.compare import Mistake, expect_tensor, said, tell_apart
 from grader.module_specs import Spec, build, layer, sequential, with_state
+
+if TYPE_CHECKING:
+    from grader.learner import Learner
 
 CHAPTER = "chapter23"
 
@@ -152,7 +155,7 @@ def expect_training(learner, p: TrainProblem, **kwargs: Any) -> None:
                  want_values=", ".join(f"{v:.6g}" for v in ref.history[key]))
 
 
-def train_again(learner: Any, p: TrainProblem, seed: int, key: str, kwargs: dict,
+def train_again(learner: Learner, p: TrainProblem, seed: int, key: str, kwargs: dict,
                 shown: tuple, extra: dict) -> tuple[Any, list[Mistake]]:
     """The learner's train and the weight mistakes on the same net and batch sizes with other
     weights and data: what tells apart mistakes that agree on one problem."""
