@@ -22,6 +22,7 @@ import types
 from typing import Any
 
 from grader.learner_frames import LearnerFrames
+from grader.pipe_connection import worker_connection
 from grader.worker_deadline import Deadline
 
 _TIMEOUT_EXIT = 3
@@ -319,8 +320,6 @@ class _Missing(Exception):
 def main(argv: list[str] | None = None) -> None:
     """Serve on the connection ``argv`` names (``pipe_connection.worker_connection``). The
     first message is the worker's setup (``protocol.setup``), from the verdict process."""
-    from grader.pipe_connection import worker_connection
-
     argv = sys.argv[1:] if argv is None else argv
     conn = worker_connection(argv)
     for stream in (sys.stdout, sys.stderr):  # the verdict process reads the output as UTF-8
