@@ -141,7 +141,7 @@ class Learner:
                 if died.out_of_memory:  # killed by the grader's watch over its resident size
                     verdict = outcomes.LearnerRaised(
                         "memory", call=call, limit=self.worker.memory_limit_mb,
-                        message="its process was stopped", inputs=self._inputs(args, kwargs))
+                        message=said("memory.stopped"), inputs=self._inputs(args, kwargs))
                     verdict.fatal = True  # each further call would cost a worker's start
                     raise verdict from None
                 raise outcomes.LearnerCrashed(
@@ -185,7 +185,7 @@ class Learner:
                 failure = outcomes.ImportFailed("not_utf8", file=str(reply.get("file")),
                                                 line=reply.get("line"))
             elif status == "forbidden":
-                failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
+                failure = outcomes.Forbidden("forbidden_file", op=_opened(reply),
                                              where=str(reply.get("where")))
             else:
                 failure = _import_failure(
@@ -227,10 +227,11 @@ class Learner:
                                           dep=function, file=str(reply.get("file")))
             raise outcomes.NotStarted("not_started", name=self.exercise.name)
         if status == "forbidden":
-            call_name = str(reply.get("call"))
-            key = "forbidden_file" if call_name.startswith("the reference") else "forbidden"
-            raise outcomes.Forbidden(key, name=self.exercise.name, op=call_name,
-                                     where=str(reply.get("where")))
+            if reply.get("opened"):  # a file of the solutions or the checks
+                raise outcomes.Forbidden("forbidden_file", name=self.exercise.name,
+                                         op=_opened(reply), where=str(reply.get("where")))
+            raise outcomes.Forbidden("forbidden", name=self.exercise.name,
+                                     op=str(reply.get("call")), where=str(reply.get("where")))
         if status == "missing":
             raise outcomes.ImportFailed("missing_name", name=self.exercise.name,
                                         file=self._chapter.filename)
@@ -299,6 +300,18 @@ def _timeout(key: str, key_where: str, where: list[dict] | None,
         kind += "_no_source"
     return outcomes.LearnerTimeout(key_where, where=frames, at=said(f"where.{kind}", **here),
                                    **data)
+
+
+def _opened(reply: dict) -> Any:
+    """What a ``forbidden`` reply says the learner's code opened, as a sentence: the reference
+    solutions or the grader's checks, and which file; the worker's words where it says
+    neither."""
+    opened = reply.get("opened")
+    if opened == "checks":
+        return said("forbidden.opened.checks", file=str(reply.get("file")))
+    if opened == "solutions":
+        return said("forbidden.opened.solutions", file=str(reply.get("file")))
+    return str(reply.get("call"))
 
 
 def _sentence(why: Any) -> Any:

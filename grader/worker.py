@@ -73,10 +73,12 @@ class _Worker(LearnerFrames):
                 continue
             if self.forbidden_hit is None:
                 name = os.path.relpath(real, os.path.dirname(forbidden))
-                what = "the grader's checks" if forbidden.endswith(os.sep + "checks") \
-                    else "the reference solutions"
-                self.forbidden_hit = {"call": f"{what} ({name})",
-                                      "where": self.caller_line()}
+                opened = "checks" if forbidden.endswith(os.sep + "checks") else "solutions"
+                what = "the grader's checks" if opened == "checks" else "the reference solutions"
+                # ``call`` in English for ``grader train``; ``opened`` and ``file`` for the
+                # verdict's sentence, in the learner's language
+                self.forbidden_hit = {"call": f"{what} ({name})", "opened": opened,
+                                      "file": name, "where": self.caller_line()}
             raise ForbiddenFile(real)
 
     # -- modules ------------------------------------------------------------------------------
