@@ -291,9 +291,12 @@ def _timeout(key: str, key_where: str, where: list[dict] | None,
     first = where[0] if where else None
     if not first or not first.get("file") or not first.get("line"):
         return outcomes.LearnerTimeout(key, **data)
-    frames = [{"file": str(f.get("file")), "line": int(f.get("line") or 0),
-               "function": str(f.get("function") or ""), "source": str(f.get("source") or "")}
-              for f in where]
+    try:  # plain data from the learner's process: taken only as the shape it must have
+        frames = [{"file": str(f.get("file"))[:200], "line": int(f.get("line") or 0),
+                   "function": str(f.get("function") or "")[:200],
+                   "source": str(f.get("source") or "")[:200]} for f in where]
+    except (TypeError, ValueError, AttributeError):
+        return outcomes.LearnerTimeout(key, **data)
     here = frames[0]
     kind = "top_level" if here["function"] == "<module>" else "in_function"
     if not here["source"]:

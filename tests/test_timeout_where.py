@@ -120,6 +120,9 @@ def test_without_a_place_the_timeout_is_as_before():
     verdict = learner._timeout("timeout", "timeout.where", None, call="f(…)", seconds=5,
                                inputs=[], output="")
     assert verdict.key == "timeout" and "where" not in verdict.data
+    forged = [{"file": "x.py", "line": "twelve", "function": "f", "source": ""}]
+    assert learner._timeout("timeout", "timeout.where", forged, call="f(…)", seconds=5,
+                            inputs=[], output="").key == "timeout"
     cell = [{"file": "<learner cell 3>", "line": 2, "function": "f", "source": ""}]
     verdict = learner._timeout("timeout", "timeout.where", cell, call="f(…)", seconds=5,
                                inputs=[], output="")
