@@ -186,7 +186,7 @@ class Learner:
                                                 line=reply.get("line"))
             elif status == "forbidden":
                 failure = outcomes.Forbidden("forbidden_file", op=_opened(reply),
-                                             where=str(reply.get("where")))
+                                             where=_place(reply))
             else:
                 failure = _import_failure(
                     module, reply, self.exercise.qualname,
@@ -229,9 +229,9 @@ class Learner:
         if status == "forbidden":
             if reply.get("opened"):  # a file of the solutions or the checks
                 raise outcomes.Forbidden("forbidden_file", name=self.exercise.name,
-                                         op=_opened(reply), where=str(reply.get("where")))
+                                         op=_opened(reply), where=_place(reply))
             raise outcomes.Forbidden("forbidden", name=self.exercise.name,
-                                     op=str(reply.get("call")), where=str(reply.get("where")))
+                                     op=str(reply.get("call")), where=_place(reply))
         if status == "missing":
             raise outcomes.ImportFailed("missing_name", name=self.exercise.name,
                                         file=self._chapter.filename)
@@ -297,12 +297,30 @@ def _timeout(key: str, key_where: str, where: list[dict] | None,
                    "source": str(f.get("source") or "")[:200]} for f in where]
     except (TypeError, ValueError, AttributeError):
         return outcomes.LearnerTimeout(key, **data)
-    here = frames[0]
+    return outcomes.LearnerTimeout(key_where, where=frames, at=_at(frames[0]), **data)
+
+
+def _at(here: dict) -> dict:
+    """A frame of the learner's (``file``, ``line``, ``function``, ``source``) as the sentence
+    that names it: "on line 12 of chapter19_conv.py, in corr2d: `while True:`"."""
     kind = "top_level" if here["function"] == "<module>" else "in_function"
     if not here["source"]:
         kind += "_no_source"
-    return outcomes.LearnerTimeout(key_where, where=frames, at=said(f"where.{kind}", **here),
-                                   **data)
+    return said(f"where.{kind}", **here)
+
+
+def _place(reply: dict) -> Any:
+    """Where a ``forbidden`` reply says the learner's code was: a sentence in the reader's
+    language when it sends the frame (``at``), else its one line (``where``)."""
+    at = reply.get("at")
+    try:
+        if isinstance(at, dict) and at.get("file") and at.get("line"):
+            return _at({"file": str(at["file"])[:200], "line": int(at["line"]),
+                        "function": str(at.get("function") or "")[:200],
+                        "source": str(at.get("source") or "")[:200]})
+    except (TypeError, ValueError):
+        pass
+    return str(reply.get("where") or "")
 
 
 def _opened(reply: dict) -> Any:

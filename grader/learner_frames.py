@@ -62,17 +62,15 @@ class LearnerFrames:
                 "bases": [c.__name__ for c in type(exc).__mro__],
                 "traceback": self.learner_traceback(exc)[-4000:]}
 
-    def caller_line(self, depth: int = 2) -> str:
-        """``file, line N, in f: source`` of the innermost learner frame above the caller's
-        ``depth``-th frame; "" when there is none."""
+    def caller_place(self, depth: int = 2) -> dict | None:
+        """The innermost learner frame above the caller's ``depth``-th frame, as ``where``
+        gives each (``file``, ``line``, ``function``, ``source``), or None."""
         frame: Any = sys._getframe(depth)
         while frame is not None:
             if self.is_learner_file(frame.f_code.co_filename):
-                line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-                return (f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}, "
-                        f"in {frame.f_code.co_name}: {line}")
+                return self._frame(frame.f_code, frame.f_lineno)
             frame = frame.f_back
-        return ""
+        return None
 
     def where(self, frame: Any) -> list[dict]:
         """The learner's frames in the stack that ends at ``frame`` (another thread's, from
@@ -105,3 +103,11 @@ class LearnerFrames:
         if len(source) > SOURCE_CHARS:
             source = source[:SOURCE_CHARS] + "…"
         return {"file": name, "line": int(line or 0), "function": function, "source": source}
+
+
+def place_line(place: dict | None) -> str:
+    """A frame of ``where`` as one line, "file, line N, in f: source" ("" for None): what a
+    reply's ``where`` holds beside the plain data (``at``), for ``grader train``."""
+    if not place:
+        return ""
+    return f"{place['file']}, line {place['line']}, in {place['function']}: {place['source']}"

@@ -21,7 +21,7 @@ import threading
 import types
 from typing import Any
 
-from grader.learner_frames import LearnerFrames
+from grader.learner_frames import LearnerFrames, place_line
 from grader.pipe_connection import worker_connection
 from grader.worker_deadline import Deadline
 
@@ -77,8 +77,9 @@ class _Worker(LearnerFrames):
                 what = "the grader's checks" if opened == "checks" else "the reference solutions"
                 # ``call`` in English for ``grader train``; ``opened`` and ``file`` for the
                 # verdict's sentence, in the learner's language
+                place = self.caller_place()
                 self.forbidden_hit = {"call": f"{what} ({name})", "opened": opened,
-                                      "file": name, "where": self.caller_line()}
+                                      "file": name, "where": place_line(place), "at": place}
             raise ForbiddenFile(real)
 
     # -- modules ------------------------------------------------------------------------------

@@ -130,3 +130,28 @@ def test_without_a_place_the_timeout_is_as_before():
     assert verdict_text.render(verdict.key, verdict.data, "en").startswith(
         "f(…) did not return within 5 s (an endless loop?); it was stopped on line 2 of "
         "<learner cell 3>, in f. The input was:")
+
+
+def test_a_forbidden_call_and_an_opened_check_name_their_line(tmp_path, monkeypatch):
+    """The same place, in the same words, for the ``forbidden`` verdicts."""
+    monkeypatch.setattr(text, "STRICT", True)
+    checks = Path(learner.__file__).with_name("checks") / "chapter19.py"
+    folder = make_folder(tmp_path, MODULE, {"corr2d": """
+def corr2d(X, K):
+    import torch.nn.functional as F
+    return F.conv2d(X[None, None], K[None, None])[0, 0]
+""", "corr1d": f"""
+def corr1d(x, k):
+    open({str(checks)!r}).read()
+"""})
+    path = folder / f"{MODULE}.py"
+    results = _results(folder, ("chapter19.corr2d", "chapter19.corr1d"))
+    corr2d, corr1d = results["chapter19.corr2d"], results["chapter19.corr1d"]
+    assert corr2d.key == "forbidden" and corr1d.key == "forbidden_file"
+    line = _line_of(path, "return F.conv2d(X[None, None], K[None, None])[0, 0]", "def corr2d")
+    assert f"on line {line} of {MODULE}.py, in corr2d: `return F.conv2d(" in _said(corr2d, "en")
+    zh = _said(corr2d, "zh")
+    assert f"{MODULE}.py 第 {line} 行（corr2d 中）" in zh and english_left(zh) == [], zh
+    zh = _said(corr1d, "zh")
+    assert "评分器的检查代码（checks/chapter19.py）" in zh and "（corr1d 中）" in zh
+    assert english_left(zh) == [], zh
