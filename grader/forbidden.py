@@ -32,6 +32,8 @@ from typing import Any
 
 from torch.overrides import TorchFunctionMode
 
+from grader.learner_frames import place_line
+
 # conv1d/2d/3d, conv_transpose*, conv_tbc, convolution, _convolution, mkldnn/cudnn convolutions,
 # and every *pool* operator (max, avg, adaptive, lp, fractional, unpool).
 FORBIDDEN = re.compile(r"conv(\d|_|olution)|pool")
@@ -68,18 +70,26 @@ def operator_name(func: Any) -> str:
     return resolved or f"torch.{name}"
 
 
-def learner_line(learner_files: Any, depth: int = 1) -> str:
-    """The innermost frame of the learner's own code in this thread, as "file, line N, in f: …"."""
+def learner_place(learner_files: Any, depth: int = 1) -> dict | None:
+    """The innermost frame of the learner's own code in this thread, as plain data (``file``,
+    ``line``, ``function``, ``source``: what a verdict names), or None."""
     frame = sys._getframe(depth)
     while frame is not None:
         if learner_files(frame.f_code.co_filename):
             import linecache
 
-            line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-            file = frame.f_code.co_filename.rsplit("/", 1)[-1]
-            return f"{file}, line {frame.f_lineno}, in {frame.f_code.co_name}: {line}"
+            source = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+            return {"file": frame.f_code.co_filename.replace("\\", "/").rsplit("/", 1)[-1],
+                    "line": frame.f_lineno, "function": frame.f_code.co_name,
+                    "source": source[:160]}
         frame = frame.f_back
-    return ""
+    return None
+
+
+def hit_reply(call: str, place: dict | None) -> dict:
+    """A forbidden call as a reply carries it: the operator, where (``at``: plain data for
+    the verdict's sentence; ``where``: the same as one line)."""
+    return {"call": call, "where": place_line(place), "at": place}
 
 
 def matching_ops() -> list[str]:
@@ -142,8 +152,9 @@ def install() -> Dispatch:
                 with lock:
                     if cell["hit"] is None:
                         files = cell["files"]
-                        cell["hit"] = {"call": "torch.ops." + op.split(".")[0].replace("::", "."),
-                                       "where": learner_line(files, 2) if files else ""}
+                        cell["hit"] = hit_reply(
+                            "torch.ops." + op.split(".")[0].replace("::", "."),
+                            learner_place(files, 2) if files else None)
                 raise ForbiddenCall(op)
             return kernel.call_boxed(keyset, *args, **kwargs)
         return run
@@ -335,7 +346,6 @@ class FromScratchGuard(TorchFunctionMode):
             self.products[kind] = self.products.get(kind, 0) + 1
         elif kind is FORBIDDEN:
             if self.hit is None:
-                self.hit = {"call": operator_name(func),
-                            "where": learner_line(self.learner_files, 2)}
+                self.hit = hit_reply(operator_name(func), learner_place(self.learner_files, 2))
             raise ForbiddenCall(self.hit["call"])
         return func(*args, **(kwargs or {}))

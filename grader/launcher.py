@@ -28,24 +28,39 @@ What ends a worker and everything it started, and what limits its memory, is pro
 
 The worker's first message on the connection is its setup (``protocol.setup``), sent by
 ``grader.worker_client.Worker``. The process-tree helpers (``descendants``, ``kill_tree``,
-``running``) and the verdict process's own start and stop (``start_process``,
-``graceful_stop``, ``on_graceful_stop``) live here too: every other module asks this one.
+``running``), the verdict process's own start and stop (``start_process``, ``graceful_stop``,
+``on_graceful_stop``) and the words for how a process ended (``how_it_ended``) are in
+``grader.process_tree``, the memory limit's mechanisms in ``grader.memory_limit``; both are
+importable from here too. Which isolation level a plan gets (``choose_isolation``) is decided
+here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+# Importable from here as they always were: the process trees and the memory limit have their
+# own modules now.
+from grader.memory_limit import MEMORY_POLL, MemoryWatch, memory_mechanism  # noqa: F401
+from grader.process_tree import (  # noqa: F401
+    descendants,
+    describe_exit,
+    graceful_stop,
+    how_it_ended,
+    kill_tree,
+    on_graceful_stop,
+    running,
+    start_process,
+)
+from grader.text import t
 
 # The worker must find the grader package even when it is not installed; the learner's folder is
 # put before it on sys.path (by the worker), and ``-I`` keeps the current directory and PYTHON*
@@ -54,7 +69,6 @@ _BOOT = "import sys; sys.path.append({root!r}); from grader.worker import main; 
 GRADER_ROOT = str(Path(__file__).resolve().parent.parent)
 
 ISOLATIONS = ("sandbox", "user", "process")
-MEMORY_POLL = 0.05  # seconds between two looks at a watched worker's resident size
 
 
 @dataclass(frozen=True)
@@ -97,12 +111,22 @@ class LearnerProcess:
 
 
 class IsolationUnavailable(Exception):
-    """The isolation a plan asks for cannot be had on this machine (the message says why;
-    ``zh``: the same in Chinese, where there is one)."""
+    """The isolation a plan asks for cannot be had on this machine: a sentence's ``key`` and
+    ``data`` (``text(lang)``; ``str()`` is the English)."""
 
-    def __init__(self, message: str, zh: str | None = None) -> None:
-        super().__init__(message)
-        self.zh = zh
+    def __init__(self, key: str, **data: Any) -> None:
+        super().__init__(t(key, "en", **data))
+        self.key = key
+        self.data = data
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.data)
+
+    @property
+    def zh(self) -> str:
+        """TRANSITIONAL (issue 17): the Chinese, for ``grader.project``'s ``UsageError(en,
+        zh)`` until it takes a key."""
+        return self.text("zh")
 
 
 # -- what this system offers (probed once) ------------------------------------------------------
@@ -139,27 +163,6 @@ def _probe_fast_path() -> tuple[bool, str]:
     a.close()
     b.close()
     return True, ""
-
-
-def memory_mechanism() -> str:
-    """How a worker's memory limit is kept here: ``job`` (a Windows Job Object), ``rlimit``
-    (RLIMIT_DATA, enforced by Linux), ``watch`` (psutil, the resident size: macOS, where
-    RLIMIT_DATA is not enforced, and any system without either), or ``none``."""
-    if sys.platform == "win32":
-        return "job"
-    if sys.platform != "darwin":
-        try:
-            import resource
-
-            if hasattr(resource, "RLIMIT_DATA"):
-                return "rlimit"
-        except ImportError:
-            pass
-    try:
-        import psutil  # noqa: F401
-    except ImportError:
-        return "none"
-    return "watch"
 
 
 def describe_platform() -> str:
@@ -219,7 +222,7 @@ def launch(spec: LaunchSpec, server: Any = "shared") -> LearnerProcess:
     process's fork server, where there is one), a given ``ForkServer``, or None (the portable
     path)."""
     if spec.isolation not in ISOLATIONS:
-        raise IsolationUnavailable(f"unknown isolation {spec.isolation!r}")
+        raise IsolationUnavailable("isolation.bad_option", value=repr(spec.isolation))
     if spec.isolation != "process":
         return _sandboxed(spec)
     server = fork_server() if server == "shared" else server
@@ -237,7 +240,7 @@ def _sandboxed(spec: LaunchSpec) -> LearnerProcess:
 
     ok, why = available(spec.isolation)
     if not ok:
-        raise IsolationUnavailable(why)
+        raise IsolationUnavailable("isolation.unavailable", level=spec.isolation, why=why)
     parent, child = socket.socketpair()
     try:
         inner = [sys.executable, "-I", "-c", _BOOT.format(root=GRADER_ROOT),
@@ -247,7 +250,8 @@ def _sandboxed(spec: LaunchSpec) -> LearnerProcess:
                                  spec.memory_limit_mb, spec.forbidden)
         except sandbox.SandboxError as exc:
             parent.close()
-            raise IsolationUnavailable(str(exc)) from None
+            raise IsolationUnavailable("isolation.unavailable", level=spec.isolation,
+                                       why=str(exc)) from None
     finally:
         child.close()
     folder = None if spec.isolation == "sandbox" else os.path.join(proc.cleanup[0], "submission")
@@ -300,204 +304,6 @@ def _spawn(spec: LaunchSpec) -> LearnerProcess:
     return LearnerProcess(proc, conn, proc.stderr, frozenset(), job=job, watch=watch)
 
 
-def start_process(cmd: list[str], **popen: Any) -> subprocess.Popen:
-    """Popen for a process of the grader's (a worker, a verdict process), in a session (POSIX)
-    or process group (Windows) of its own, so that ending it ends what it started and a Ctrl-C
-    meant for the grader reaches the grader first."""
-    if hasattr(os, "setsid"):
-        popen["start_new_session"] = True
-    elif sys.platform == "win32":
-        popen["creationflags"] = popen.get("creationflags", 0) | \
-            subprocess.CREATE_NEW_PROCESS_GROUP
-    return subprocess.Popen(cmd, **popen)
-
-
-class MemoryWatch:
-    """Kill ``proc``'s tree when its resident size passes ``limit_mb`` (where no limit is
-    enforced by the system). ``exceeded`` is set before the kill, so the death reads as the
-    memory outcome, not a crash."""
-
-    def __init__(self, proc: Any, limit_mb: int, interval: float = MEMORY_POLL) -> None:
-        import psutil
-
-        self.limit = limit_mb * 1024 * 1024
-        self.limit_mb = limit_mb
-        self.exceeded = False
-        self.peak = 0
-        self._stop = threading.Event()
-        self._interval = interval
-        self._psutil = psutil
-        try:
-            self._root = psutil.Process(proc.pid)
-        except psutil.Error:
-            self._root = None
-        self._proc = proc
-        threading.Thread(target=self._run, daemon=True, name="grader-memory-watch").start()
-
-    def resident(self) -> int:
-        psutil = self._psutil
-        total = 0
-        try:
-            procs = [self._root, *self._root.children(recursive=True)]
-        except psutil.Error:
-            return 0
-        for p in procs:
-            with contextlib.suppress(psutil.Error):
-                total += p.memory_info().rss
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval) and self._root is not None:
-            if self._proc.poll() is not None:
-                return
-            size = self.resident()
-            self.peak = max(self.peak, size)
-            if size > self.limit:
-                self.exceeded = True
-                kill_tree(self._proc, wait=5)
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
-# -- process trees -----------------------------------------------------------------------------
-
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (psutil; Linux's /proc where psutil is missing)."""
-    try:
-        import psutil
-    except ImportError:
-        return _proc_descendants(pid)
-    try:
-        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def _proc_descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{task}/children") as f:
-                    children = [int(c) for c in f.read().split()]
-            except (OSError, ValueError):
-                continue
-            found.extend(children)
-            todo.extend(children)
-    return found
-
-
-def _kill(pid: int, group: bool) -> None:
-    """SIGKILL (TerminateProcess on Windows) for ``pid``, or its process group when it leads
-    one and groups exist here."""
-    if group and hasattr(os, "killpg"):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-            return
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
-    try:
-        import psutil
-
-        psutil.Process(pid).kill()
-    except ImportError:
-        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-            os.kill(pid, signal.SIGKILL)
-    except Exception:  # noqa: BLE001  (psutil.Error: gone already, or not ours)
-        pass
-
-
-def kill_tree(proc: Any, children: list[int] | None = None, wait: float = 10) -> None:
-    """Kill ``proc`` and its descendants (or the ``children`` found before), and wait until
-    they have really gone, so that nothing is left running behind the next submission."""
-    children = descendants(proc.pid) if children is None else children
-    leads = hasattr(os, "getpgid") and _leads_group(proc.pid)
-    if proc.poll() is None:
-        _kill(proc.pid, leads)
-    for pid in children:
-        if running(pid):  # gone already (and its number may be someone else's by now)
-            _kill(pid, hasattr(os, "getpgid") and _leads_group(pid))
-    try:
-        proc.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
-        pass
-    # A kill is delivered asynchronously: wait (briefly) until every one has really gone.
-    deadline = time.monotonic() + 5
-    while any(running(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-def _leads_group(pid: int) -> bool:
-    try:
-        return os.getpgid(pid) == pid
-    except OSError:
-        return False
-
-
-def running(pid: int) -> bool:
-    """Alive and not a zombie (a zombie holds nothing but its exit status)."""
-    try:
-        import psutil
-    except ImportError:
-        return _proc_running(pid)
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _proc_running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[-1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != b"Z"
-
-
-def describe_exit(code: int | None) -> tuple[str, str]:
-    """(English, Chinese) words for how a learner process ended."""
-    if code is None:
-        return "it stopped answering", "它不再响应"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return (f"it was killed by {name}", f"它被信号 {name} 终止")
-    if sys.platform == "win32" and code >= 0xC0000000:  # an NTSTATUS: a crash, not an exit
-        from grader.windows import describe_status
-
-        return describe_status(code)
-    return f"it exited with status {code}", f"它以状态码 {code} 退出"
-
-
-# -- stopping a verdict process ----------------------------------------------------------------
-
-def graceful_stop(proc: subprocess.Popen) -> None:
-    """Ask a process of ours (``start_process``) to end its job as Ctrl-C would: SIGTERM on
-    POSIX, CTRL_BREAK_EVENT to its process group on Windows."""
-    sig = signal.CTRL_BREAK_EVENT if sys.platform == "win32" else signal.SIGTERM  # type: ignore[attr-defined]
-    with contextlib.suppress(OSError, ValueError):
-        proc.send_signal(sig)
-
-
-def on_graceful_stop(handler: Any) -> None:
-    """Install ``handler`` for what ``graceful_stop`` sends (SIGTERM; SIGBREAK on Windows)."""
-    for name in ("SIGTERM", "SIGBREAK"):
-        sig = getattr(signal, name, None)
-        if sig is not None:
-            with contextlib.suppress(OSError, ValueError):
-                signal.signal(sig, handler)
-
-
 # -- which isolation ---------------------------------------------------------------------------
 
 def available(level: str) -> tuple[bool, str]:
@@ -520,14 +326,13 @@ def choose_isolation(isolation: str, sandbox: bool | None, sandbox_default: bool
     Raises ``IsolationUnavailable`` (a usage error for the caller) when what was asked for
     cannot be had."""
     if isolation not in ("auto", *ISOLATIONS):
-        raise IsolationUnavailable(f"--isolation must be auto, sandbox, user or process, "
-                                   f"not {isolation!r}")
+        raise IsolationUnavailable("isolation.bad_option", value=repr(isolation))
     if isolation != "auto":
         if sandbox is False and isolation != "process":
-            raise IsolationUnavailable(f"--no-sandbox contradicts --isolation {isolation}")
+            raise IsolationUnavailable("isolation.contradicts", level=isolation)
         ok, why = available(isolation)
         if not ok:
-            raise IsolationUnavailable(why)
+            raise IsolationUnavailable("isolation.unavailable", level=isolation, why=why)
         return isolation
     if sandbox is False or (sandbox is None and not sandbox_default):
         return "process"
@@ -537,8 +342,4 @@ def choose_isolation(isolation: str, sandbox: bool | None, sandbox_default: bool
         if ok:
             return level
         reasons.append(why)
-    from grader.text import t
-
-    why = "; ".join(reasons)
-    raise IsolationUnavailable(t("isolation.none", "en", why=why),
-                               t("isolation.none", "zh", why=why))
+    raise IsolationUnavailable("isolation.none", why="; ".join(reasons))

@@ -9,7 +9,8 @@ import re
 from typing import Any
 
 from grader import outcomes, wire
-from grader.launcher import describe_exit
+from grader.process_tree import how_it_ended
+from grader.text import said
 from grader.worker_client import IMPORT_TIMEOUT, Worker, WorkerDied, WorkerTimeout
 
 
@@ -41,19 +42,20 @@ class Learner:
         return self._request("call", args, kwargs)
 
     def call_expecting(self, expected: type[BaseException], *args: Any,
-                       why: tuple[str, str] | None = None, require_message: bool = False,
+                       why: Any = None, require_message: bool = False,
                        **kwargs: Any) -> dict[str, str]:
         """Call the current exercise where it must raise ``expected`` (e.g. ``ValueError``).
 
         Returns ``{"type", "message"}`` of what it raised. Raises a ``Mismatch`` (outcome
         failed) when it returns instead, raises another type, or (``require_message``) raises
-        it with an empty message; ``why`` (English, Chinese) says why the input is invalid.
+        it with an empty message; ``why`` (a sentence, ``said(key, **data)``) says why the
+        input is invalid.
         Not started, forbidden, timeouts and crashes stay what they are. A learner's own
         subclass of ``expected`` counts (the worker sends the names of the exception's
         classes)."""
         call = self._call_text("call", {})
         inputs = self._inputs(args, kwargs)
-        reason = {"why_en": f": {why[0]}" if why else "", "why_zh": f"：{why[1]}" if why else ""}
+        reason = {"why": said("raise.why", reason=_sentence(why)) if why else ""}
         try:
             value = self.call(*args, **kwargs)
         except outcomes.LearnerRaised as raised:
@@ -131,21 +133,19 @@ class Learner:
             mark = self._last_mark = self.worker.output.total
             try:
                 reply = self.worker.request(msg, ex.time_budget)
-            except WorkerTimeout:
-                raise outcomes.LearnerTimeout(
-                    "timeout", call=call, seconds=ex.time_budget,
-                    inputs=self._inputs(args, kwargs),
-                    output=self.worker.output.since(mark)) from None
+            except WorkerTimeout as timeout:
+                raise _timeout("timeout", "timeout.where", timeout.where, call=call,
+                               seconds=ex.time_budget, inputs=self._inputs(args, kwargs),
+                               output=self.worker.output.since(mark)) from None
             except WorkerDied as died:
                 if died.out_of_memory:  # killed by the grader's watch over its resident size
                     verdict = outcomes.LearnerRaised(
                         "memory", call=call, limit=self.worker.memory_limit_mb,
-                        message="its process was stopped", inputs=self._inputs(args, kwargs))
+                        message=said("memory.stopped"), inputs=self._inputs(args, kwargs))
                     verdict.fatal = True  # each further call would cost a worker's start
                     raise verdict from None
-                en, zh = describe_exit(died.returncode)
                 raise outcomes.LearnerCrashed(
-                    "crashed", call=call, how_en=en, how_zh=zh,
+                    "crashed", call=call, how=how_it_ended(died.returncode),
                     inputs=self._inputs(args, kwargs),
                     output=self.worker.output.since(mark)) from None
             others = set(reply.get("reached") or ()) - {ex.qualname}
@@ -166,13 +166,13 @@ class Learner:
         mark = self.worker.output.total
         try:
             reply = self.worker.request({"op": "load", "module": module}, IMPORT_TIMEOUT)
-        except WorkerTimeout:
-            failure = outcomes.LearnerTimeout("import_timeout", module=module,
-                                              seconds=IMPORT_TIMEOUT, output="")
+        except WorkerTimeout as timeout:
+            failure = _timeout("import_timeout", "import_timeout.where", timeout.where,
+                               module=module, seconds=IMPORT_TIMEOUT, output="")
         except WorkerDied as died:
-            en, zh = describe_exit(died.returncode)
-            failure = outcomes.LearnerCrashed("import_crashed", module=module, how_en=en,
-                                              how_zh=zh, output=died.output[-2000:])
+            failure = outcomes.LearnerCrashed("import_crashed", module=module,
+                                              how=how_it_ended(died.returncode),
+                                              output=died.output[-2000:])
         else:
             status = reply.get("status")
             if status == "ok":
@@ -185,8 +185,8 @@ class Learner:
                 failure = outcomes.ImportFailed("not_utf8", file=str(reply.get("file")),
                                                 line=reply.get("line"))
             elif status == "forbidden":
-                failure = outcomes.Forbidden("forbidden_file", op=str(reply.get("call")),
-                                             where=str(reply.get("where")))
+                failure = outcomes.Forbidden("forbidden_file", op=_opened(reply),
+                                             where=_place(reply))
             else:
                 failure = _import_failure(
                     module, reply, self.exercise.qualname,
@@ -227,10 +227,11 @@ class Learner:
                                           dep=function, file=str(reply.get("file")))
             raise outcomes.NotStarted("not_started", name=self.exercise.name)
         if status == "forbidden":
-            call_name = str(reply.get("call"))
-            key = "forbidden_file" if call_name.startswith("the reference") else "forbidden"
-            raise outcomes.Forbidden(key, name=self.exercise.name, op=call_name,
-                                     where=str(reply.get("where")))
+            if reply.get("opened"):  # a file of the solutions or the checks
+                raise outcomes.Forbidden("forbidden_file", name=self.exercise.name,
+                                         op=_opened(reply), where=_place(reply))
+            raise outcomes.Forbidden("forbidden", name=self.exercise.name,
+                                     op=str(reply.get("call")), where=_place(reply))
         if status == "missing":
             raise outcomes.ImportFailed("missing_name", name=self.exercise.name,
                                         file=self._chapter.filename)
@@ -280,6 +281,67 @@ class Learner:
         if op == "method":
             return f"{self.exercise.name}.{extra['method']}(…)"
         return self.exercise.signature.split("(")[0] + "(…)"
+
+
+def _timeout(key: str, key_where: str, where: list[dict] | None,
+             **data: Any) -> outcomes.LearnerTimeout:
+    """A timeout verdict: ``key_where`` when the worker said where the learner's code was
+    (``where``: its frames, innermost first; ``at``: the innermost as a sentence), else
+    ``key``."""
+    first = where[0] if where else None
+    if not first or not first.get("file") or not first.get("line"):
+        return outcomes.LearnerTimeout(key, **data)
+    try:  # plain data from the learner's process: taken only as the shape it must have
+        frames = [{"file": str(f.get("file"))[:200], "line": int(f.get("line") or 0),
+                   "function": str(f.get("function") or "")[:200],
+                   "source": str(f.get("source") or "")[:200]} for f in where]
+    except (TypeError, ValueError, AttributeError):
+        return outcomes.LearnerTimeout(key, **data)
+    return outcomes.LearnerTimeout(key_where, where=frames, at=_at(frames[0]), **data)
+
+
+def _at(here: dict) -> dict:
+    """A frame of the learner's (``file``, ``line``, ``function``, ``source``) as the sentence
+    that names it: "on line 12 of chapter19_conv.py, in corr2d: `while True:`"."""
+    kind = "top_level" if here["function"] == "<module>" else "in_function"
+    if not here["source"]:
+        kind += "_no_source"
+    return said(f"where.{kind}", **here)
+
+
+def _place(reply: dict) -> Any:
+    """Where a ``forbidden`` reply says the learner's code was: a sentence in the reader's
+    language when it sends the frame (``at``), else its one line (``where``)."""
+    at = reply.get("at")
+    try:
+        if isinstance(at, dict) and at.get("file") and at.get("line"):
+            return _at({"file": str(at["file"])[:200], "line": int(at["line"]),
+                        "function": str(at.get("function") or "")[:200],
+                        "source": str(at.get("source") or "")[:200]})
+    except (TypeError, ValueError):
+        pass
+    return str(reply.get("where") or "")
+
+
+def _opened(reply: dict) -> Any:
+    """What a ``forbidden`` reply says the learner's code opened, as a sentence: the reference
+    solutions or the grader's checks, and which file; the worker's words where it says
+    neither."""
+    opened = reply.get("opened")
+    if opened == "checks":
+        return said("forbidden.opened.checks", file=str(reply.get("file")))
+    if opened == "solutions":
+        return said("forbidden.opened.solutions", file=str(reply.get("file")))
+    return str(reply.get("call"))
+
+
+def _sentence(why: Any) -> Any:
+    """``why`` of ``call_expecting`` as something a sentence can hold: a ``said`` sentence or
+    a str as it is; TRANSITIONAL (issue 17): an (English, Chinese) pair, until the checks pass
+    a key."""
+    if isinstance(why, tuple) and len(why) == 2:
+        return {"$value": "text", "en": str(why[0]), "zh": str(why[1])}
+    return why
 
 
 # The book's ``from d2l import torch as d2l`` needs d2l, and d2l's torch module needs

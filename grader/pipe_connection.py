@@ -6,7 +6,8 @@ down elsewhere; anonymous pipes need neither. The verdict side (``PipeConnection
 frames from a thread, so ``poll(timeout)`` is a queue wait, never ``select`` on a pipe (which
 Windows lacks). The worker side (``FramedPipe``) blocks on ``os.read`` of its own pipe. Both
 offer the part of ``Connection`` the grader uses: ``send_bytes``, ``recv_bytes``, ``poll``,
-``close``.
+``close``. ``worker_connection`` is where a worker finds its end: this pipe, or the socket the
+fork server or the sandbox handed down.
 """
 
 from __future__ import annotations
@@ -129,3 +130,29 @@ class FramedPipe:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def worker_connection(argv: list[str]) -> Any:
+    """The connection to the verdict process (``grader.launcher`` chose it): ``FD`` (a socket,
+    from the fork server), or ``pipes RLIMIT_MB`` (the portable path: frames on stdin and
+    stdout; the learner's output then goes to stderr, which the verdict process drains)."""
+    if argv[0] != "pipes":
+        from multiprocessing.connection import Connection
+
+        return Connection(int(argv[0]))
+    read_fd, write_fd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)  # print() and C libraries write to fd 1: to the output pipe, off the protocol
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if hasattr(os, "O_BINARY"):  # Windows: no newline translation on the protocol
+        import msvcrt
+
+        for fd in (read_fd, write_fd):
+            msvcrt.setmode(fd, os.O_BINARY)
+    limit_mb = int(argv[1]) if len(argv) > 1 else 0
+    if limit_mb:  # only where the launcher found RLIMIT_DATA enforced
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (limit_mb << 20, limit_mb << 20))
+    return FramedPipe(read_fd, write_fd)

@@ -12,11 +12,16 @@ Requests:
   (or ``handle``), ``args``, ``kwargs`` (``wire.encode``d), ``scratch`` (the from-scratch rule),
   ``return_args`` (send the arguments back, to check they were not modified), ``method`` /
   ``probe`` (their names).
+- Every request after the setup carries ``budget``: the seconds the verdict process waits for
+  its reply before it kills the worker.
 - ``train``: ``config`` (``grader.commands.train``): build, initialise and train the learner's
   net, streaming ``event`` replies.
 
 Replies: ``ready`` (``pid``, ``cuda``); ``ok`` (``value``, and ``products``, ``handle``,
 ``args_after`` where asked); ``event`` (progress of a long request; more replies follow);
+``where`` (``frames``: the learner's frames, innermost first, each ``file``, ``line``,
+``function``, ``source``, sent shortly before the budget runs out; the reply follows, or the
+worker is killed);
 ``not_implemented`` (``function``, ``file``: which stub raised); ``raised`` (``type``, ``message``,
 ``bases``, ``traceback``: the learner's frames only); ``import_failed`` (as ``raised``);
 ``missing`` (``what``, ``attribute``); ``not_utf8`` (``file``, ``line``: a learner file in
@@ -32,8 +37,8 @@ from typing import Any
 SETUP, PING, LOAD, CALL, NEW, METHOD, PROBE, TRAIN = (
     "setup", "ping", "load", "call", "new", "method", "probe", "train")
 # reply statuses
-READY, OK, EVENT, NOT_IMPLEMENTED, RAISED, IMPORT_FAILED, MISSING, FORBIDDEN = (
-    "ready", "ok", "event", "not_implemented", "raised", "import_failed", "missing",
+READY, OK, EVENT, WHERE, NOT_IMPLEMENTED, RAISED, IMPORT_FAILED, MISSING, FORBIDDEN = (
+    "ready", "ok", "event", "where", "not_implemented", "raised", "import_failed", "missing",
     "forbidden")
 
 

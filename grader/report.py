@@ -110,8 +110,8 @@ def console(file: Any = None, color: bool | None = None) -> Any:
                    **({"force_terminal": True} if color else {}))
 
 
-IMPORT_KEYS = ("import_failed", "import_timeout", "import_crashed", "missing_file", "import_d2l",
-               "import_d2l_again")
+IMPORT_KEYS = ("import_failed", "import_timeout", "import_timeout.where", "import_crashed",
+               "missing_file", "import_d2l", "import_d2l_again")
 
 
 def import_failure(result: Any) -> tuple | None:

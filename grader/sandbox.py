@@ -18,6 +18,10 @@ is shared between students, so nothing of one student's run reaches the next.
   concurrently running worker, refused while any process runs as it), with the solutions and the
   checks made unreadable to it and every process of that user ended when the worker ends.
 
+The box's contents and bubblewrap's command line are in ``grader.bubblewrap``, the dedicated
+users in ``grader.dedicated_user``; this module says which level can be had here and starts
+the worker at it.
+
 Limits: memory as a hard rlimit (``RLIMIT_DATA``, hard = soft, which an unprivileged process
 cannot raise); the number of processes by ``RLIMIT_NPROC`` in ``user`` mode (the learner's uid is
 not 0 there) and, in the sandbox (where the learner's uid outside the box is the grader's own,
@@ -29,175 +33,42 @@ from __future__ import annotations
 
 import functools
 import os
-import pwd
 import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
+# Importable from here as they always were (the tests, the launcher).
+from grader.bubblewrap import (  # noqa: F401
+    BOX_UID,
+    COPY_MAX_BYTES,
+    COPY_MAX_FILES,
+    SCRATCH_BYTES,
+    bwrap_command,
+    checks_dir,
+    grader_package,
+    private_copy,
+    python_dirs,
+)
+from grader.dedicated_user import (  # noqa: F401
+    USER_PREFIX,
+    USER_SLOTS,
+    SandboxError,
+    _existing_users,
+    _lock_away,
+    _readable_by,
+    _Slot,
+    _take_user,
+    _uid_processes,
+    kill_user,
+)
+
 MAX_PROCESSES = 32  # processes the learner's code may have at once (the worker included)
-COPY_MAX_BYTES = 64 * 1024 * 1024  # a submission's private copy (larger files are left out)
-COPY_MAX_FILES = 2000
-SCRATCH_BYTES = 512 * 1024 * 1024  # the box's /tmp (tmpfs: it counts against memory)
-BOX_UID = 1000  # the learner's uid inside the box (not 0)
-USER_PREFIX = "convgrade-learner"
-USER_SLOTS = 32
 WATCH_INTERVAL = 0.05  # seconds between two counts of the box's processes
-_SKIP = {"__pycache__", ".ipynb_checkpoints", "__MACOSX"}
-
-
-class SandboxError(Exception):
-    """The sandbox (or its fallback) cannot be had here; the message says why and what to do."""
-
-
-# -- what the box holds ------------------------------------------------------------------------
-
-def grader_package() -> Path:
-    return Path(__file__).resolve().parent
-
-
-def checks_dir() -> Path:
-    """The checks (with their reference implementations): never readable by learner code."""
-    return grader_package() / "checks"
-
-
-def python_dirs() -> list[str]:
-    """The Python installation and its packages: what the worker and the learner's imports need."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            paths.add(sysconfig.get_paths()[key])
-        except KeyError:
-            pass
-    try:
-        import site
-
-        paths.update(site.getsitepackages())
-        paths.add(site.getusersitepackages())
-    except (AttributeError, ImportError):
-        pass
-    # Package folders that reach sys.path another way (a .pth file lending another
-    # environment's packages, PYTHONPATH to a venv): by name only, so a project folder on
-    # sys.path (the course itself, a class of submissions) is never bound for being there.
-    paths.update(p for p in sys.path
-                 if os.path.basename(os.path.normpath(p)) in ("site-packages", "dist-packages"))
-    real = sorted({os.path.realpath(p) for p in paths if p and os.path.isdir(p)})
-    # Keep the outermost folders only; "/" (or a whole home folder) is never bound wholesale.
-    kept: list[str] = []
-    for p in real:
-        if p in ("/", os.path.expanduser("~")) or any(p.startswith(k + os.sep) for k in kept):
-            continue
-        kept.append(p)
-    return kept
-
-
-def private_copy(folder: str, dest: str) -> None:
-    """Copy the submission's regular files (not symlinks, not hidden folders, within the size
-    limits) from ``folder`` into ``dest``; everything read-only."""
-    total = files = 0
-    src_root = os.path.realpath(folder)
-    for here, dirs, names in os.walk(src_root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith(".")
-                         and not os.path.islink(os.path.join(here, d)))
-        rel = os.path.relpath(here, src_root)
-        target = os.path.join(dest, rel) if rel != "." else dest
-        os.makedirs(target, exist_ok=True)
-        for name in sorted(names):
-            path = os.path.join(here, name)
-            try:
-                st = os.lstat(path)
-            except OSError:
-                continue
-            import stat
-
-            if not stat.S_ISREG(st.st_mode) or files >= COPY_MAX_FILES \
-                    or total + st.st_size > COPY_MAX_BYTES:
-                continue
-            try:
-                # O_NOFOLLOW: a file swapped for a symlink since lstat is not followed either.
-                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            except OSError:
-                continue
-            with os.fdopen(fd, "rb") as src, open(os.path.join(target, name), "wb") as out:
-                shutil.copyfileobj(src, out)
-            os.chmod(os.path.join(target, name), 0o444)
-            total += st.st_size
-            files += 1
-    for here, dirs, _ in os.walk(dest):
-        for d in dirs:
-            os.chmod(os.path.join(here, d), 0o555)
-    os.chmod(dest, 0o555)
-
-
-def _gpu_nodes() -> list[str]:
-    dev = Path("/dev")
-    found = sorted(str(p) for p in dev.glob("nvidia*")) if dev.is_dir() else []
-    if (dev / "dri").is_dir():
-        found.append("/dev/dri")
-    return found
-
-
-def bwrap_command(folder: str, copy: str, inner: list[str],
-                  masks: tuple[str, ...] = ()) -> list[str]:
-    """The bubblewrap command line that runs ``inner`` in the box, with the private ``copy``
-    mounted read-only at ``folder``. ``masks``: folders (the solutions, wherever they are) that
-    get an empty folder mounted over them should they lie inside something bound."""
-    bwrap = shutil.which("bwrap") or "bwrap"
-    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--uid", str(BOX_UID), "--gid", str(BOX_UID), "--clearenv"]
-    bound: list[str] = []
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            cmd += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            cmd += ["--ro-bind", top, top]
-            bound.append(top)
-    for path in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
-                 "/etc/localtime"):
-        if os.path.exists(path):
-            cmd += ["--ro-bind", path, path]
-    # The scratch folder, /proc and /dev first: what is bound below may lie inside /tmp (a venv,
-    # a Gradescope-like tree), and a later mount would hide it.
-    cmd += ["--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
-    for path in python_dirs():
-        if not any(path == b or path.startswith(b + os.sep) for b in bound):
-            cmd += ["--ro-bind", path, path]
-            bound.append(path)
-    package = str(grader_package())
-    if not any(package.startswith(b + os.sep) for b in bound):
-        cmd += ["--ro-bind", package, package]
-    # The checks hold reference implementations: an empty, read-only folder instead.
-    cmd += ["--tmpfs", str(checks_dir()), "--remount-ro", str(checks_dir())]
-    course = grader_package() / "course" / "solutions"  # a wheel's copy of the solutions
-    for mask in (*masks, str(course)):
-        real = os.path.realpath(mask)
-        if os.path.isdir(real) and real != os.path.realpath(folder) and any(
-                real == b or real.startswith(b + os.sep) for b in [*bound, package]):
-            cmd += ["--tmpfs", real, "--remount-ro", real]
-    gpu = _gpu_nodes()
-    for node in gpu:
-        cmd += ["--dev-bind", node, node]
-    # torch's cpuinfo reads the CPU topology; the GPU driver its PCI devices.
-    cmd += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
-    if gpu:
-        cmd += ["--ro-bind-try", "/sys", "/sys"]
-    cmd += ["--ro-bind", copy, folder, "--chdir", folder]
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp",
-           "LANG": "C.UTF-8", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "")}
-    for key in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "TZ"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    for key, value in env.items():
-        if value:
-            cmd += ["--setenv", key, value]
-    return [*cmd, "--", *inner]
 
 
 # -- which levels can be had -------------------------------------------------------------------
@@ -212,7 +83,7 @@ def sandbox_available() -> tuple[bool, str]:
                        "bubblewrap)")
     probe = tempfile.mkdtemp(prefix="grader-probe-")
     try:
-        cmd = bwrap_command(probe, probe, ["/usr/bin/true" if os.path.exists("/usr/bin/true")
+        cmd = bwrap_command(probe, probe, ["/usr/bin/true" if os.path.isfile("/usr/bin/true")
                                            else "true"])
         proc = subprocess.run(cmd, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -251,10 +122,6 @@ def user_available() -> tuple[bool, str]:
     return True, ""
 
 
-def _existing_users() -> list[str]:
-    return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(USER_PREFIX)]
-
-
 # -- processes ---------------------------------------------------------------------------------
 
 def _tree(pid: int) -> list[int]:
@@ -265,124 +132,6 @@ def _tree(pid: int) -> list[int]:
         return [p.pid for p in psutil.Process(pid).children(recursive=True)]
     except psutil.Error:
         return []
-
-
-def _uid_processes(uid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            found.append(int(entry))
-                        break
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
-def kill_user(uid: int, deadline: float = 5.0) -> None:
-    """End every process of ``uid`` (the dedicated user's), and wait until they are gone."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        pids = [p for p in _uid_processes(uid) if p != os.getpid()]
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.02)
-
-
-class _Slot:
-    """A dedicated user held by this process (a lock file per user, shared by every grader)."""
-
-    def __init__(self, name: str, uid: int, gid: int, lock: Any) -> None:
-        self.name, self.uid, self.gid, self.lock = name, uid, gid, lock
-
-    def release(self) -> None:
-        kill_user(self.uid)
-        try:
-            self.lock.close()
-        except OSError:
-            pass
-
-
-def _take_user() -> _Slot:
-    import fcntl
-
-    locks = Path("/run/convgrade") if os.path.isdir("/run") else Path(tempfile.gettempdir())
-    locks.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for n in range(USER_SLOTS):
-        name = f"{USER_PREFIX}{n}"
-        lock = open(locks / f"{name}.lock", "w")  # noqa: SIM115  (held while the worker runs)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            continue
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            entry = None
-        if entry is None:
-            proc = subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir",
-                                   "/nonexistent", "--shell", "/usr/sbin/nologin",
-                                   "--user-group", name], capture_output=True, text=True)
-            if proc.returncode != 0:
-                lock.close()
-                raise SandboxError(f"could not create the dedicated user {name}: "
-                                   f"{proc.stderr.strip()}")
-            entry = pwd.getpwnam(name)
-        if entry.pw_uid == 0:
-            lock.close()
-            raise SandboxError(f"the dedicated user {name} has uid 0: remove it")
-        if _uid_processes(entry.pw_uid):
-            lock.close()  # something else runs as this user: not ours to use
-            continue
-        return _Slot(name, entry.pw_uid, entry.pw_gid, lock)
-    raise SandboxError(f"every dedicated user ({USER_PREFIX}0..{USER_SLOTS - 1}) is busy or "
-                       "has processes running: end them, or pass --isolation process")
-
-
-def _readable_by(uid: int, gid: int, paths: list[str]) -> dict[str, bool]:
-    """{path: whether ``uid`` can read it}, asked in a child process that becomes that user."""
-    import json
-
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read)
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            answer = {p: os.access(p, os.R_OK | (os.X_OK if os.path.isdir(p) else 0))
-                      for p in paths}
-            os.write(write, json.dumps(answer).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(data or b"{}")
-
-
-def _lock_away(paths: list[str]) -> None:
-    """Take away "other" permissions on folders the dedicated user must not read (they are
-    the grader's own, owned by root: the grader, as root, still reads them)."""
-    for p in paths:
-        try:
-            st = os.stat(p)
-            os.chmod(p, st.st_mode & ~0o007)
-        except OSError:
-            pass
 
 
 # -- starting a worker -------------------------------------------------------------------------

@@ -108,18 +108,23 @@ class JobObject:
             self.handle = None
 
 
-# NTSTATUS codes a crashed process exits with, and their nearest POSIX signal.
+# NTSTATUS codes a crashed process exits with: what it was (a ``exit.ntstatus.*`` sentence), and
+# the nearest POSIX signal.
 _STATUS = {
-    0xC0000005: ("an access violation", "SIGSEGV"),
-    0xC00000FD: ("a stack overflow", "SIGSEGV"),
-    0xC0000409: ("a fast-fail abort", "SIGABRT"),
-    0xC000001D: ("an illegal instruction", "SIGILL"),
-    0xC0000094: ("an integer division by zero", "SIGFPE"),
+    0xC0000005: ("access_violation", "SIGSEGV"),
+    0xC00000FD: ("stack_overflow", "SIGSEGV"),
+    0xC0000409: ("fast_fail", "SIGABRT"),
+    0xC000001D: ("illegal_instruction", "SIGILL"),
+    0xC0000094: ("integer_divide_by_zero", "SIGFPE"),
 }
 
 
-def describe_status(code: int) -> tuple[str, str]:
-    """(English, Chinese) for a Windows exit status that is a crash (an NTSTATUS)."""
-    what, sig = _STATUS.get(code, ("an unhandled exception", "a signal"))
-    return (f"it crashed with {what} (0x{code:08X}, {sig} elsewhere)",
-            f"它因 {what} 崩溃（0x{code:08X}，相当于 {sig}）")
+def describe_status(code: int) -> dict:
+    """A Windows exit status that is a crash (an NTSTATUS), as a sentence to render later
+    (``grader.text.said``)."""
+    from grader.text import said
+
+    if code not in _STATUS:
+        return said("exit.ntstatus_unknown", code=code)
+    what, sig = _STATUS[code]
+    return said("exit.ntstatus", what=said(f"exit.ntstatus.{what}"), code=code, sig=sig)

@@ -7,6 +7,8 @@ socket FD until it closes.
 
 Nothing here decides a verdict. Replies are plain data (see ``grader.wire``); the verdict process
 compares them. Learner output goes to this process's stdout/stderr, which the client drains.
+Which frames are the learner's is ``grader.learner_frames``; where the learner's code is when a
+request is about to run out of time, ``grader.worker_deadline``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import os
 import pickle
 import sys
 import threading
-import traceback
 import types
 from typing import Any
+
+from grader.learner_frames import LearnerFrames, place_line
+from grader.pipe_connection import worker_connection
+from grader.worker_deadline import Deadline
 
 _TIMEOUT_EXIT = 3
 
@@ -28,10 +33,13 @@ class ForbiddenFile(BaseException):
     graded; a BaseException so ``except Exception`` cannot hide it."""
 
 
-class _Worker:
+class _Worker(LearnerFrames):
+    """The worker's state and its answer to each request (the learner's frames are told
+    apart by ``LearnerFrames``)."""
+
     def __init__(self, folder: str, sources: dict[str, tuple[str, str]] | None = None,
                  forbidden_dirs: list[str] | tuple[str, ...] = ()) -> None:
-        self.folder = os.path.realpath(folder)
+        super().__init__(folder)
         self.sources = sources or {}  # module name -> (source text, filename), e.g. notebooks
         self.handles: dict[int, Any] = {}
         self.modules: dict[str, types.ModuleType] = {}
@@ -65,59 +73,14 @@ class _Worker:
                 continue
             if self.forbidden_hit is None:
                 name = os.path.relpath(real, os.path.dirname(forbidden))
-                what = "the grader's checks" if forbidden.endswith(os.sep + "checks") \
-                    else "the reference solutions"
-                self.forbidden_hit = {"call": f"{what} ({name})",
-                                      "where": self._learner_line()}
+                opened = "checks" if forbidden.endswith(os.sep + "checks") else "solutions"
+                what = "the grader's checks" if opened == "checks" else "the reference solutions"
+                # ``call`` in English for ``grader train``; ``opened`` and ``file`` for the
+                # verdict's sentence, in the learner's language
+                place = self.caller_place()
+                self.forbidden_hit = {"call": f"{what} ({name})", "opened": opened,
+                                      "file": name, "where": place_line(place), "at": place}
             raise ForbiddenFile(real)
-
-    def _learner_line(self) -> str:
-        frame = sys._getframe(2)
-        while frame is not None:
-            if self.is_learner_file(frame.f_code.co_filename):
-                import linecache
-
-                line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-                return (f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}, "
-                        f"in {frame.f_code.co_name}: {line}")
-            frame = frame.f_back
-        return ""
-
-    # -- which frames are the learner's ---------------------------------------------------------
-    def is_learner_file(self, filename: str) -> bool:
-        if filename.startswith("<"):  # <string>, generated code: only our named learner cells
-            return filename.startswith("<learner")
-        try:
-            return os.path.realpath(filename).startswith(self.folder + os.sep)
-        except (OSError, ValueError):
-            return False
-
-    def learner_traceback(self, exc: BaseException) -> str:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if self.is_learner_file(f.filename)]
-        for f in frames:
-            f.filename = os.path.basename(f.filename) if not f.filename.startswith("<") \
-                else f.filename
-        lines = traceback.format_list(frames)
-        if isinstance(exc, SyntaxError) and exc.filename and self.is_learner_file(exc.filename):
-            lines += traceback.format_exception_only(type(exc), exc)[:-1]
-        return "".join(lines)
-
-    def raised(self, exc: BaseException) -> dict:
-        try:
-            message = str(exc)
-        except Exception:
-            message = "<the exception's message could not be shown>"
-        if isinstance(exc, SystemExit):
-            message = f"sys.exit({exc.code!r}) was called"
-        last = traceback.extract_tb(exc.__traceback__)[-1:]
-        if isinstance(exc, NotImplementedError) and last and self.is_learner_file(last[0].filename):
-            # Which stub raised: the exercise itself, or one it calls (chapter 21 uses corr2d).
-            return {"status": "not_implemented", "function": last[0].name,
-                    "file": os.path.basename(last[0].filename)}
-        return {"status": "raised", "type": type(exc).__name__, "message": message[:2000],
-                "bases": [c.__name__ for c in type(exc).__mro__],
-                "traceback": self.learner_traceback(exc)[-4000:]}
 
     # -- modules ------------------------------------------------------------------------------
     def load(self, name: str) -> types.ModuleType:
@@ -357,39 +320,11 @@ class _Missing(Exception):
         self.attribute = attribute
 
 
-def _connect(argv: list[str]) -> Any:
-    """The connection to the verdict process (``grader.launcher`` chose it): ``FD`` (a socket,
-    from the fork server), or ``pipes RLIMIT_MB`` (the portable path: frames on stdin and
-    stdout; the learner's output then goes to stderr, which the verdict process drains)."""
-    if argv[0] != "pipes":
-        from multiprocessing.connection import Connection
-
-        return Connection(int(argv[0]))
-    from grader.pipe_connection import FramedPipe
-
-    read_fd, write_fd = os.dup(0), os.dup(1)
-    os.dup2(2, 1)  # print() and C libraries write to fd 1: to the output pipe, off the protocol
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    if hasattr(os, "O_BINARY"):  # Windows: no newline translation on the protocol
-        import msvcrt
-
-        for fd in (read_fd, write_fd):
-            msvcrt.setmode(fd, os.O_BINARY)
-    limit_mb = int(argv[1]) if len(argv) > 1 else 0
-    if limit_mb:  # only where the launcher found RLIMIT_DATA enforced
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_DATA, (limit_mb << 20, limit_mb << 20))
-    return FramedPipe(read_fd, write_fd)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Serve on the connection ``argv`` names (``_connect``). The first message is the
-    worker's setup (``protocol.Setup``), from the verdict process."""
+    """Serve on the connection ``argv`` names (``pipe_connection.worker_connection``). The
+    first message is the worker's setup (``protocol.setup``), from the verdict process."""
     argv = sys.argv[1:] if argv is None else argv
-    conn = _connect(argv)
+    conn = worker_connection(argv)
     for stream in (sys.stdout, sys.stderr):  # the verdict process reads the output as UTF-8
         try:
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")
@@ -418,7 +353,14 @@ def main(argv: list[str] | None = None) -> None:
         worker.dispatch = forbidden.install()  # before any learner module is imported
     except Exception:  # noqa: BLE001  (an unknown torch: the TorchFunctionMode layer still runs)
         worker.dispatch = None
-    worker.emit = lambda event: conn.send_bytes(wire.dumps({"status": "event", **event}))
+    sending = threading.Lock()  # replies come from this thread, ``where`` from the deadline's
+
+    def send(data: bytes) -> None:
+        with sending:
+            conn.send_bytes(data)
+
+    worker.emit = lambda event: send(wire.dumps({"status": "event", **event}))
+    deadline = Deadline(lambda reply: send(wire.dumps(reply)), worker.where)
     sys.addaudithook(worker.audit)
     sys.path.insert(0, worker.folder)
     os.chdir(worker.folder)
@@ -428,14 +370,15 @@ def main(argv: list[str] | None = None) -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    conn.send_bytes(wire.dumps({"status": "ready", "pid": os.getpid(),
-                                "cuda": bool(torch.cuda.is_available())}))
+    send(wire.dumps({"status": "ready", "pid": os.getpid(),
+                     "cuda": bool(torch.cuda.is_available())}))
     while True:
         try:
             raw = conn.recv_bytes()
         except (EOFError, OSError):
             break
         msg = pickle.loads(raw)  # from the verdict process, which we trust
+        deadline.arm(msg.get("budget"))
         try:
             reply = worker.handle(msg)
             data = wire.dumps(reply)
@@ -443,7 +386,9 @@ def main(argv: list[str] | None = None) -> None:
             data = wire.dumps({"status": "raised", "type": type(exc).__name__,
                                "message": f"the result could not be sent back: {exc}"[:2000],
                                "traceback": ""})
-        conn.send_bytes(data)
+        finally:
+            deadline.disarm()
+        send(data)
     os._exit(0)
 
 

@@ -27,7 +27,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class WorkerTimeout(Exception):
-    pass
+    """The request ran past its time; ``where``: the learner's frames the worker saw shortly
+    before (``grader.worker_deadline``: innermost first, plain data), or None."""
+
+    def __init__(self, where: list[dict] | None = None) -> None:
+        super().__init__()
+        self.where = where
 
 
 class WorkerDied(Exception):
@@ -219,17 +224,30 @@ class Worker:
                 on_event: Callable[[dict], None] | None = None) -> dict:
         """Send ``msg`` and return the worker's reply. Replies with status ``event`` (progress
         that a long call streams, e.g. ``train``) go to ``on_event`` and extend nothing: the
-        ``timeout`` is for the whole request."""
+        ``timeout`` is for the whole request. The worker is told it as ``budget``: shortly
+        before it runs out the worker says where the learner's code is (a ``where`` reply),
+        which a ``WorkerTimeout`` then carries."""
         self.ensure_ready()
         assert self.conn is not None
         try:
-            self.conn.send_bytes(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
+            self.conn.send_bytes(pickle.dumps({**msg, "budget": timeout},
+                                              protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, EOFError):
             self._died()
         deadline = time.monotonic() + timeout
+        where = None
         while True:
-            reply = self._receive(max(0.0, deadline - time.monotonic()))
-            if reply.get("status") != protocol.EVENT:
+            try:
+                reply = self._receive(max(0.0, deadline - time.monotonic()))
+            except WorkerTimeout:
+                raise WorkerTimeout(where) from None
+            status = reply.get("status")
+            if status == protocol.WHERE:
+                frames = reply.get("frames")
+                where = [f for f in frames if isinstance(f, dict)] \
+                    if isinstance(frames, list) else None
+                continue
+            if status != protocol.EVENT:
                 return reply
             if on_event is not None:
                 on_event(reply)

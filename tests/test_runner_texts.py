@@ -1,0 +1,91 @@
+"""The runner's words are keys and data (issue 17), rendered in the reader's language: how a
+process ended, what the learner's code opened that it may not, why an input must raise, and
+why an isolation level cannot be had."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from grader import launcher, learner, text
+from grader.process_tree import how_it_ended
+from grader.verdict_text import render
+from tests.chinese import english_left
+
+
+@pytest.fixture(autouse=True)
+def strict(monkeypatch):
+    monkeypatch.setattr(text, "STRICT", True)
+
+
+def _both(value) -> tuple[str, str]:
+    return text.render_value(value, "en"), text.render_value(value, "zh")
+
+
+def test_how_a_process_ended_is_a_sentence(monkeypatch):
+    assert _both(how_it_ended(None)) == ("it stopped answering", "它不再响应")
+    assert _both(how_it_ended(-11)) == ("it was killed by SIGSEGV", "它被信号 SIGSEGV 终止")
+    assert _both(how_it_ended(3)) == ("it exited with status 3", "它以状态码 3 退出")
+    monkeypatch.setattr(sys, "platform", "win32")
+    en, zh = _both(how_it_ended(0xC00000FD))
+    assert en == "it crashed with a stack overflow (0xC00000FD, SIGSEGV elsewhere)"
+    assert "栈溢出" in zh and "0xC00000FD" in zh and english_left(zh) == []
+    assert "0xC0000123" in _both(how_it_ended(0xC0000123))[1]
+
+
+def test_a_crash_verdict_renders_how_in_each_language():
+    data = {"call": "corr2d(…)", "how": how_it_ended(-6), "inputs": [], "output": ""}
+    assert "it was killed by SIGABRT" in render("crashed", data, "en")
+    zh = render("crashed", data, "zh")
+    assert "它被信号 SIGABRT 终止" in zh and english_left(zh) == []
+    memory = {"call": "corr2d(…)", "limit": 512, "message": text.said("memory.stopped"),
+              "inputs": []}
+    assert "its process was stopped" in render("memory", memory, "en")
+    zh = render("memory", memory, "zh")
+    assert "它的进程被停止了" in zh and english_left(zh) == []
+
+
+@pytest.mark.parametrize("opened, en, zh", [
+    ("solutions", "the reference solutions (solutions/chapter19_conv.py)", "参考答案"),
+    ("checks", "the grader's checks (checks/chapter19.py)", "评分器的检查代码"),
+])
+def test_an_opened_file_is_named_in_the_readers_language(opened, en, zh):
+    name = f"{opened}/chapter19{'_conv' if opened == 'solutions' else ''}.py"
+    op = learner._opened({"call": "…", "opened": opened, "file": name})
+    data = {"op": op, "where": "chapter19_conv.py, line 3, in corr2d: open(path)"}
+    assert en in render("forbidden_file", data, "en")
+    rendered = render("forbidden_file", data, "zh")
+    assert zh in rendered and english_left(rendered) == [], rendered
+    assert learner._opened({"call": "torch.conv2d"}) == "torch.conv2d"
+
+
+@pytest.mark.parametrize("why", [
+    ("the kernel (3) is larger than the input (2)", "卷积核（3）大于输入（2）"),  # TRANSITIONAL
+    text.said("raise.why", reason="X"),  # a sentence of the check's (any key)
+])
+def test_why_an_input_must_raise(why):
+    data = {"call": "f(…)", "got": "(0, 0)", "expected": "ValueError", "inputs": [],
+            "why": text.said("raise.why", reason=learner._sentence(why))}
+    en, zh = render("raise.missing", data, "en"), render("raise.missing", data, "zh")
+    assert "must raise ValueError: " in en and "应该抛出 ValueError：" in zh
+    if isinstance(why, tuple):
+        assert why[0] in en and why[1] in zh and english_left(zh) == []
+
+
+def test_isolation_unavailable_has_a_key_and_both_languages(monkeypatch):
+    levels = {"sandbox": (False, "no bwrap"), "user": (False, "not root"),
+              "process": (True, "")}
+    monkeypatch.setattr(launcher, "available", lambda level: levels[level])
+    with pytest.raises(launcher.IsolationUnavailable) as contra:
+        launcher.choose_isolation("user", False, sandbox_default=True)
+    assert contra.value.key == "isolation.contradicts"
+    assert str(contra.value) == "--no-sandbox contradicts --isolation user"
+    assert contra.value.text("zh") == "--no-sandbox 与 --isolation user 相互矛盾"
+    with pytest.raises(launcher.IsolationUnavailable) as bad:
+        launcher.choose_isolation("box", None, sandbox_default=True)
+    assert "'box'" in str(bad.value) and "'box'" in bad.value.text("zh")
+    with pytest.raises(launcher.IsolationUnavailable) as none:
+        launcher.choose_isolation("auto", None, sandbox_default=True)
+    assert none.value.key == "isolation.none" and none.value.zh == none.value.text("zh")
+    assert "no bwrap; not root" in none.value.text("zh")
