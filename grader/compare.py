@@ -43,9 +43,9 @@ class Mistake:
 
     __slots__ = ("value", "text")
 
-    def __init__(self, value: Any, key: str, *old_zh: str, **data: Any) -> None:
+    def __init__(self, value: Any, key: str, **data: Any) -> None:
         self.value = value
-        self.text = said(key, *old_zh, **data)
+        self.text = said(key, **data)
 
     @property
     def ident(self) -> str:
@@ -56,13 +56,11 @@ class Mistake:
         return f"Mistake({self.text!r})"
 
 
-def said(key: str, *old_zh: str, **data: Any) -> dict:
+def said(key: str, **data: Any) -> dict:
     """Words of a check for a message, as a key and its data (``grader.text.said``): an input
     described rather than shown (``weights fixed by the grader``), a call (``... after
     train(...)``), what was expected or got in words. Plain data; the renderers pick the
     language."""
-    if old_zh:  # TRANSITIONAL (issue 17): said(en, zh)
-        return {"$value": "text", "en": key, "zh": old_zh[0]}
     return text_said(key, **data)
 
 
@@ -115,8 +113,6 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
     """
     import torch
 
-    if isinstance(shape_why, tuple):  # TRANSITIONAL (issue 17): (en, zh)
-        shape_why = said(*shape_why)
     data: dict[str, Any] = {"call": call, "inputs": inputs, "expected": expected,
                             "actual": actual}
 
@@ -157,8 +153,6 @@ def expect_equal(actual: Any, expected: Any, *, call: str, inputs: list[tuple[st
     """Raise ``Mismatch`` unless a plain value (int, float, str, tuple, list, dict) equals
     ``expected`` with the same types: ``(2, 2)`` is not ``[2, 2]`` nor ``(tensor(2), 2)``.
     ``mistakes`` hold plain values (compared the same way) or tensors."""
-    if isinstance(why, tuple):  # TRANSITIONAL (issue 17): (en, zh)
-        why = said(*why)
     if not plain_equal(actual, expected):
         hits = _hits(actual, mistakes)
         raise _searching(Mismatch("mismatch", reason="mm.value",

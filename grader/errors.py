@@ -20,14 +20,3 @@ class UsageError(Exception):
 
     def text(self, lang: str) -> str:
         return t(self.key, lang, **self.data)
-
-
-def runner_words(words: Any) -> Any:
-    """TRANSITIONAL (issue 17): words a runner module still gives as an (English, Chinese) pair
-    (``launcher.describe_exit``, ``launcher.IsolationUnavailable``), as a sentence value that
-    ``grader.text.t`` renders in the reader's language (English where there is no Chinese).
-    Anything else (a ``said`` sentence, once the runner gives one) is returned as it is."""
-    if isinstance(words, tuple) and len(words) == 2:
-        en, zh = words
-        return {"$value": "text", "en": str(en), "zh": zh or str(en)}
-    return words

@@ -52,7 +52,6 @@ from typing import Any
 from grader.memory_limit import MEMORY_POLL, MemoryWatch, memory_mechanism  # noqa: F401
 from grader.process_tree import (  # noqa: F401
     descendants,
-    describe_exit,
     graceful_stop,
     how_it_ended,
     kill_tree,
@@ -121,12 +120,6 @@ class IsolationUnavailable(Exception):
 
     def text(self, lang: str) -> str:
         return t(self.key, lang, **self.data)
-
-    @property
-    def zh(self) -> str:
-        """TRANSITIONAL (issue 17): the Chinese, for ``grader.project``'s ``UsageError(en,
-        zh)`` until it takes a key."""
-        return self.text("zh")
 
 
 # -- what this system offers (probed once) ------------------------------------------------------

@@ -55,7 +55,7 @@ class Learner:
         classes)."""
         call = self._call_text("call", {})
         inputs = self._inputs(args, kwargs)
-        reason = {"why": said("raise.why", reason=_sentence(why)) if why else ""}
+        reason = {"why": said("raise.why", reason=why) if why else ""}
         try:
             value = self.call(*args, **kwargs)
         except outcomes.LearnerRaised as raised:
@@ -334,14 +334,6 @@ def _opened(reply: dict) -> Any:
         return said("forbidden.opened.solutions", file=str(reply.get("file")))
     return str(reply.get("call"))
 
-
-def _sentence(why: Any) -> Any:
-    """``why`` of ``call_expecting`` as something a sentence can hold: a ``said`` sentence or
-    a str as it is; TRANSITIONAL (issue 17): an (English, Chinese) pair, until the checks pass
-    a key."""
-    if isinstance(why, tuple) and len(why) == 2:
-        return {"$value": "text", "en": str(why[0]), "zh": str(why[1])}
-    return why
 
 
 # The book's ``from d2l import torch as d2l`` needs d2l, and d2l's torch module needs

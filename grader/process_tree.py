@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from grader.text import said, t
+from grader.text import said
 
 
 def start_process(cmd: list[str], **popen: Any) -> subprocess.Popen:
@@ -170,10 +170,3 @@ def how_it_ended(code: int | None) -> dict:
 
         return describe_status(code)
     return said("exit.status", code=code)
-
-
-def describe_exit(code: int | None) -> tuple[str, str]:
-    """TRANSITIONAL (issue 17): ``how_it_ended`` as (English, Chinese), for the callers that
-    still put both in a verdict's data (``grader.commands.grade``, ``grader.commands.train``)."""
-    how = how_it_ended(code)
-    return t(how["key"], "en", **how["data"]), t(how["key"], "zh", **how["data"])

@@ -230,10 +230,11 @@ def isolation(args: Any, sandbox_default: bool = False) -> str:
 
 def isolation_words(exc: Exception) -> Any:
     """Why the isolation asked for cannot be had, as a sentence value (the launcher's
-    ``IsolationUnavailable`` still carries English and, where there is one, Chinese)."""
-    from grader.errors import runner_words
+    ``IsolationUnavailable`` carries a key and its data)."""
+    from grader.text import said
 
-    return runner_words((str(exc), getattr(exc, "zh", None)))
+    key = getattr(exc, "key", None)
+    return said(key, **exc.data) if key else str(exc)
 
 
 def add_isolation_options(parser: Any) -> None:

@@ -88,8 +88,7 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
     ``out/status.json`` (``grader.class_state``). Never raises for anything the submission
     does."""
     from grader import class_state, report
-    from grader.errors import runner_words
-    from grader.launcher import describe_exit
+    from grader.launcher import how_it_ended
     from grader.results import synthesized
     from grader.service_process import Service, ServiceDied, ServiceError
 
@@ -112,7 +111,7 @@ def grade_submission(folder: Path, exercises: list, out: Path, *, student: str |
     except ServiceDied as died:
         status, note = "crashed", died.output
         run = synthesized(plan.job_id, exercises, "crashed", "grade.crashed",
-                          {"how": runner_words(describe_exit(died.code)),
+                          {"how": how_it_ended(died.code),
                            "output": died.output[-1500:]}, device, isolation)
     except ServiceError as exc:
         status, note = "failed", str(exc)

@@ -89,9 +89,6 @@ def t(key: str, lang: str, **data: Any) -> str:
     """The sentence of ``key`` in ``lang``, filled with ``data``."""
     template = raw(key, lang)
     values = {k: render_value(v, lang) for k, v in data.items()}
-    # TRANSITIONAL (issue 17): data keys ending _en/_zh pick the language's variant.
-    suffix = f"_{lang}" if lang != FALLBACK else "_en"
-    values.update({k[:-3]: v for k, v in data.items() if k.endswith(suffix)})
     if key != "output" and values.get("output"):
         values["output"] = t("output", lang, text=str(values["output"]).rstrip())
     if not isinstance(template, str):
@@ -115,8 +112,6 @@ def render_value(value: Any, lang: str) -> Any:
     them too); anything else as it is."""
     if isinstance(value, dict) and value.get("$value") == "text" and "key" in value:
         return t(value["key"], lang, **value.get("data", {}))
-    if isinstance(value, dict) and value.get("$value") == "text":  # TRANSITIONAL: {en, zh}
-        return value.get(lang) or value.get("en", "")
     if isinstance(value, (list, tuple)) and any(isinstance(v, dict) for v in value):
         return type(value)(render_value(v, lang) for v in value)
     return value

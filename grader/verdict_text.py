@@ -93,9 +93,6 @@ def render_mismatch(d: dict, lang: str) -> str:
 
 
 def _sentences(found: Any) -> list:
-    if isinstance(found, (list, tuple)) and len(found) == 2 and all(
-            isinstance(x, str) for x in found):  # TRANSITIONAL (issue 17): an (en, zh) pair
-        return [{"$value": "text", "en": found[0], "zh": found[1]}]
     return list(found)
 
 
@@ -116,7 +113,7 @@ def diagnosis_key(result: Any) -> str:
     """What groups equal diagnoses in a class summary: the sentences' keys (the English text
     for a sentence without one)."""
     found = _sentences((result.data or {}).get("diagnosis") or [])
-    return " | ".join(x.get("key") or str(x.get("en", "")) for x in found if isinstance(x, dict))
+    return " | ".join(str(x.get("key")) for x in found if isinstance(x, dict))
 
 
 def exercise_text(result: Any, lang: str, hint: str = "") -> str:

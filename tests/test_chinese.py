@@ -57,14 +57,12 @@ def test_chapter23_inputs_and_calls_in_chinese():
     from grader.compare import said
 
     p = train_problem([6, 6, 4], [5, 3], epochs=3, lr=0.5, seed=3)
-    data = {"call": said("net.state_dict()['3.bias'] after train(…)",
-                         "train(…) 之后的 net.state_dict()['3.bias']"),
+    data = {"call": said("chapter23.train.weight_after", name="3.bias", call="train(…)"),
             "reason": "mm.values", "params": {"diff": 1.0, "index": (0,)},
-            "inputs": [("net", said("Linear, weights fixed by the grader", "Linear，权重由评分器固定")),
+            "inputs": [("net", said("chapter23.train.net", net="Linear")),
                        ("train_iter", p.train.shown()),
-                       (said("its values before", "调用前的取值"),
-                        said("random, around 3.0, so any change shows",
-                             "随机值，在 3.0 附近，任何改动都看得出来"))],
+                       (said("chapter23.init_weights.values_before"),
+                        said("chapter23.init_weights.values_around_3"))],
             "expected": None, "actual": None, "diagnosis": None, "shape_why": None}
     zh = render("mismatch", data, "zh")
     assert english_left(zh) == [], zh

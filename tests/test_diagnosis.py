@@ -6,12 +6,14 @@ from __future__ import annotations
 from grader.compare import Mistake, expect_equal, narrow, settle, tell_apart
 from grader.outcomes import LearnerRaised, LearnerTimeout, Mismatch
 
+PLUS_ONE = "chapter20.conv_output_shape.mistake.no_plus_one"
+ONCE = "chapter20.conv_output_shape.mistake.padding_once"
+
 
 def shape_mistakes(n: int, p: int) -> list[Mistake]:
     """(n + 2p - k) // s without the + 1, and with the padding once, for k = 2 and s = 1: they
     agree when p = 1."""
-    return [Mistake(n + 2 * p - 2, "forgot the + 1", "漏掉了 + 1"),
-            Mistake(n + p - 2 + 1, "padding once", "只算了一次填充")]
+    return [Mistake(n + 2 * p - 2, PLUS_ONE), Mistake(n + p - 2 + 1, ONCE)]
 
 
 def learner_padding_once(n: int, p: int) -> int:
@@ -22,14 +24,14 @@ def test_agreeing_mistakes_are_told_apart_by_further_inputs():
     hits = shape_mistakes(8, 1)  # both give 7 here
     further = tell_apart(lambda n, p: (learner_padding_once(n, p), shape_mistakes(n, p)),
                          lambda: [(8, 1), (8, 2)])
-    assert [m.text["en"] for m in narrow(hits, further)] == ["padding once"]
+    assert [m.text["key"] for m in narrow(hits, further)] == [ONCE]
 
 
 def test_or_only_when_nothing_tells_them_apart():
     hits = shape_mistakes(8, 1)
     further = tell_apart(lambda n, p: (learner_padding_once(n, p), shape_mistakes(n, p)),
                          lambda: [(8, 1), (5, 1)])  # p = 1 everywhere: they always agree
-    assert [m.text["en"] for m in narrow(hits, further)] == ["forgot the + 1", "padding once"]
+    assert [m.text["key"] for m in narrow(hits, further)] == [PLUS_ONE, ONCE]
 
 
 def test_no_diagnosis_when_the_agreement_was_chance():
@@ -51,8 +53,8 @@ def test_a_raising_input_is_skipped_and_a_timeout_ends_the_search():
         return learner_padding_once(n, p), shape_mistakes(n, p)
 
     hits = shape_mistakes(8, 1)
-    assert [m.text["en"] for m in narrow(hits, tell_apart(run, lambda: [(8, 0), (8, 2)]))] == \
-        ["padding once"]
+    assert [m.text["key"] for m in narrow(hits, tell_apart(run, lambda: [(8, 0), (8, 2)]))] == \
+        [ONCE]
     calls.clear()
     left = narrow(hits, tell_apart(run, lambda: [(8, 9), (8, 2)]))
     assert calls == [(8, 9)] and len(left) == 2
@@ -70,12 +72,14 @@ def test_the_search_runs_when_the_failure_is_settled_not_before():
                      mistakes=shape_mistakes(8, 1),
                      further=tell_apart(run, lambda: [(8, 2), (8, 3)]))
     except Mismatch as exc:
+        from grader.text import t
         from grader.verdict_text import diagnosis_text
 
-        assert diagnosis_text(exc.data["diagnosis"], "en") == "forgot the + 1 Or: padding once"
-        assert diagnosis_text(exc.data["diagnosis"], "zh") == "漏掉了 + 1或者：只算了一次填充"
+        assert diagnosis_text(exc.data["diagnosis"], "en") == \
+            f"{t(PLUS_ONE, 'en')} Or: {t(ONCE, 'en')}"
+        assert diagnosis_text(exc.data["diagnosis"], "zh") == f"{t(PLUS_ONE, 'zh')}或者：{t(ONCE, 'zh')}"
         assert calls == []  # Hypothesis may fail many examples while it shrinks: no search yet
-        assert diagnosis_text(settle(exc, exc.data["diagnosis"]), "zh") == "只算了一次填充"
+        assert diagnosis_text(settle(exc, exc.data["diagnosis"]), "zh") == t(ONCE, "zh")
         assert calls == [(8, 2)]
     else:
         raise AssertionError("expect_equal did not fail")
@@ -89,7 +93,7 @@ def test_one_mistake_that_agreed_by_chance_is_not_named():
                          lambda: [(8, 2), (9, 3)])
     assert narrow(hits, further) == []
     really = tell_apart(lambda n, p: (n + 2 * p - 2, shape_mistakes(n, p)), lambda: [(8, 2)])
-    assert [m.text["en"] for m in narrow(hits, really)] == ["forgot the + 1"]
+    assert [m.text["key"] for m in narrow(hits, really)] == [PLUS_ONE]
 
 
 def test_a_mistake_matches_by_each_element_s_own_size():
@@ -102,5 +106,6 @@ def test_a_mistake_matches_by_each_element_s_own_size():
     zeros = torch.tensor([0.0, -1e30, -2e30], dtype=torch.float64)
     learner = torch.tensor([-100.0, -1e30, -2e30])
     assert close(learner, zeros)  # within the verdict's tolerance of the whole tensor
-    assert not matches(learner, Mistake(zeros, "zero padding", "用 0 填充"))
-    assert matches(torch.tensor([0.0, -1e30, -2e30]), Mistake(zeros, "zero padding", "用 0 填充"))
+    zero_padding = Mistake(zeros, "chapter22.max_pool2d.mistake.zero_padding")
+    assert not matches(learner, zero_padding)
+    assert matches(torch.tensor([0.0, -1e30, -2e30]), zero_padding)

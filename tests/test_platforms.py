@@ -172,9 +172,14 @@ def test_the_job_structure_has_the_win64_layout():
 
 def test_windows_crash_statuses_read_as_crashes(monkeypatch):
     monkeypatch.setattr(sys, "platform", "win32")
-    en, zh = launcher.describe_exit(0xC0000005)
+    from grader.text import render_value
+
+    crash = launcher.how_it_ended(0xC0000005)
+    en, zh = render_value(crash, "en"), render_value(crash, "zh")
     assert "access violation" in en and "SIGSEGV" in en and "0xC0000005" in zh
-    assert launcher.describe_exit(3) == ("it exited with status 3", "它以状态码 3 退出")
+    exited = launcher.how_it_ended(3)
+    assert (render_value(exited, "en"), render_value(exited, "zh")) == \
+        ("it exited with status 3", "它以状态码 3 退出")
 
 
 def test_output_is_utf8_off_a_console_and_never_an_encoding_error():

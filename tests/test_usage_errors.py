@@ -10,7 +10,7 @@ import pytest
 
 from grader import catalog, cli, text
 from grader.data import DataError
-from grader.errors import UsageError, runner_words
+from grader.errors import UsageError
 from grader.release import MarkerError, make_stub
 from tests.chinese import english_left
 
@@ -51,7 +51,7 @@ def _lang_choices(parser: argparse.ArgumentParser, where: str = "grader") -> dic
             found[where] = tuple(action.choices)
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                found.update(_lang_choices(sub, f"grader {name}"))
+                found.update(_lang_choices(sub, f"{where} {name}"))
     return found
 
 
@@ -61,13 +61,14 @@ def test_every_lang_option_offers_the_languages_there_are_sentences_for():
     assert set(choices.values()) == {text.languages()}
 
 
-def test_runner_pairs_render_in_either_language():
-    words = runner_words(("it was killed by SIGKILL", "它被信号 SIGKILL 终止"))
+def test_how_a_process_ended_renders_in_either_language():
+    import signal
+
+    from grader.launcher import how_it_ended
+
+    words = how_it_ended(-signal.SIGKILL)
     assert text.t("train.died", "zh", how=words).startswith("训练进程崩溃了：它被信号 SIGKILL")
     assert "killed by SIGKILL" in text.t("train.died", "en", how=words)
-    assert runner_words(("only English", None))["zh"] == "only English"
-    already = text.said("outcome.crashed")
-    assert runner_words(already) is already
 
 
 def test_dataset_and_marker_problems_say_why_in_the_readers_language(tmp_path):

@@ -21,7 +21,6 @@ source checkout.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
 import sys
@@ -61,7 +60,9 @@ def register(subparsers: Any) -> None:
                        help="the exercises to prove (default: all)")
     check.add_argument("--root", metavar="DIR",
                        help="the source checkout (default: the nearest one upward from here)")
-    check.add_argument("--lang", choices=("en", "zh"), default=argparse.SUPPRESS)
+    from grader.project import add_lang_option
+
+    add_lang_option(check)
     check.set_defaults(func=cmd_check)
 
     def usage(args: Any) -> int:

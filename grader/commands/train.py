@@ -138,8 +138,7 @@ def run_in_worker(folder: Path, config: dict, lang: str) -> dict | None:
     drawing its progress here; the worker's final reply (``status`` ``died`` with ``how``
     when it died), or None after Ctrl-C."""
     from grader import project
-    from grader.errors import runner_words
-    from grader.launcher import describe_exit
+    from grader.launcher import how_it_ended
     from grader.worker_client import Worker, WorkerDied, WorkerTimeout
 
     worker = Worker(folder, forbidden_dirs=project.solutions_dirs(project.find_root()),
@@ -158,7 +157,7 @@ def run_in_worker(folder: Path, config: dict, lang: str) -> dict | None:
         return None
     except (WorkerDied, WorkerTimeout) as exc:
         return {"status": "died",
-                "how": runner_words(describe_exit(getattr(exc, "returncode", None)))}
+                "how": how_it_ended(getattr(exc, "returncode", None))}
     finally:
         worker.close()
 

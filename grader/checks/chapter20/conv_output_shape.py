@@ -18,7 +18,6 @@ from grader.checks.chapter20.padding_stride import SHAPE_WHY, STYLES, stride_on_
 from grader.compare import Mistake, expect_equal, plain_equal, said, tell_apart
 from grader.outcomes import Mismatch
 from grader.strategies import as_pair, int_or_pair, once, up_to
-from grader.text import render_value
 
 if TYPE_CHECKING:
     from grader.learner import Learner
@@ -204,14 +203,8 @@ def invalid_why(kind: str, axis: dict | None = None, room: int = 0, k: int = 0) 
     return said("chapter20.conv_output_shape.invalid.padding")
 
 
-def in_both(sentence: dict) -> tuple[str, str]:
-    """TRANSITIONAL (issue 17): ``Learner.call_expecting`` still takes ``why`` as (English,
-    Chinese); the sentence, rendered in both, until it takes a ``said`` sentence."""
-    return render_value(sentence, "en"), render_value(sentence, "zh")
-
-
 @st.composite
-def invalid_configs(draw: Any) -> tuple[dict, tuple[str, str]]:
+def invalid_configs(draw: Any) -> tuple[dict, dict]:
     """A configuration nn.Conv2d rejects: one kind of fault, on one axis or both."""
     n, k, p, s = draw(conv_configs(max_input=10, max_padding=3, max_stride=4))
     args = {"input_size": list(as_pair(n)), "kernel_size": list(as_pair(k)),
@@ -235,7 +228,7 @@ def invalid_configs(draw: Any) -> tuple[dict, tuple[str, str]]:
                 args["padding"][a] = max(args["padding"][a], (need + 1) // 2)
     a = axes[0]
     room = args["input_size"][a] + 2 * args["padding"][a]
-    why = in_both(invalid_why(kind, axis=AXES[a], room=room, k=args["kernel_size"][a]))
+    why = invalid_why(kind, axis=AXES[a], room=room, k=args["kernel_size"][a])
     for key, (h, w) in list(args.items()):
         args[key] = h if h == w and draw(st.booleans()) else (h, w)
     return args, why
@@ -252,7 +245,7 @@ def test_conv_output_shape_rejects_classic_faults(learner):
             ((8, 3, -1, 1), invalid_why("padding")),
             ((0, 1, 1, 1), invalid_why("input")),
             ((8, 0, 0, 1), invalid_why("kernel_size"))):
-        learner.call_expecting(ValueError, *args, why=in_both(why), require_message=True)
+        learner.call_expecting(ValueError, *args, why=why, require_message=True)
     # Each kind on each axis alone, everything else valid: a check that looks at one axis,
     # or only at ints, must not pass.
     for (args, what) in (
@@ -262,7 +255,7 @@ def test_conv_output_shape_rejects_classic_faults(learner):
             (((8, 0), 1, 1, 1), "input"), (((0, 8), 1, 1, 1), "input"),
             (((8, -2), 1, 2, 1), "input"),
             ((8, (3, 0), 0, 1), "kernel_size"), ((8, (0, 3), 0, 1), "kernel_size")):
-        learner.call_expecting(ValueError, *args, why=in_both(invalid_why(what)),
+        learner.call_expecting(ValueError, *args, why=invalid_why(what),
                                require_message=True)
 
 
