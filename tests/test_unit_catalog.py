@@ -60,7 +60,8 @@ def test_an_unknown_chapter_is_a_target_error_listing_the_valid_ones(target, sug
     message = str(caught.value)
     assert repr(target) in message and "all, chapter19" in message and "chapter23" in message
     assert caught.value.suggestion == suggestion
-    assert target in caught.value.zh and "未知的目标" in caught.value.zh
+    zh = caught.value.text("zh")
+    assert target in zh and "未知的目标" in zh
 
 
 @pytest.mark.parametrize(("target", "suggestion"), [

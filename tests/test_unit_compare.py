@@ -291,9 +291,18 @@ def test_settle_runs_the_search_once_the_failure_is_reported():
     assert settle(ValueError("no verdict"), "kept") == "kept"
 
 
-def test_no_search_is_attached_when_one_mistake_matches():
+def test_one_matching_mistake_is_confirmed_on_further_inputs():
+    """A single match is checked too: kept where the mistake says nothing about the further
+    inputs or the learner agrees with it there, dropped where it only agreed by chance."""
     wrong = t(1.0)
-    further, calls = _further([(t(2.0), [])])
+    further, calls = _further([(t(2.0), [])])  # the mistake is not defined there
     exc = mismatch(wrong, t(0.0), mistakes=[Mistake(wrong, FLIP)], further=further)
     assert settle(exc, exc.data["diagnosis"]) == [Mistake(wrong, FLIP).text]
-    assert calls == []
+    assert calls == [t(2.0)]
+    chance, _ = _further([(t(2.0), [Mistake(t(5.0), FLIP)]), (t(3.0), [Mistake(t(6.0), FLIP)])])
+    exc = mismatch(wrong, t(0.0), mistakes=[Mistake(wrong, FLIP)], further=chance)
+    assert settle(exc, exc.data["diagnosis"]) is None
+    agrees, calls = _further([(t(2.0), [Mistake(t(2.0), FLIP)]), (t(3.0), [])])
+    exc = mismatch(wrong, t(0.0), mistakes=[Mistake(wrong, FLIP)], further=agrees)
+    assert settle(exc, exc.data["diagnosis"]) == [Mistake(wrong, FLIP).text]
+    assert len(calls) == 1  # confirmed at the first agreement
