@@ -102,3 +102,33 @@ def test_help_does_not_import_torch():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def _layout_section() -> str:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Layout"):]
+    end = section.find("\n## ", 5)
+    return section if end == -1 else section[:end]
+
+
+def test_the_readme_layout_matches_the_code():
+    """Every path the README's layout names exists (``<chapter>``-style parts stand for any
+    name), and every module and package of ``grader/`` is named there."""
+    import re
+
+    section = _layout_section()
+    named = set(re.findall(r"`([^`\s]+)`", section))
+    for row in re.findall(r"^\| `([^`]+)` \|", section, re.M):
+        if row == ".grader/":  # learner state, made by the first run
+            continue
+        pattern = re.sub(r"<[a-z]+>", "*", row.rstrip("/"))
+        assert list(ROOT.glob(pattern)), f"the layout names {row}, which is not there"
+    grader_dir = ROOT / "grader"
+    for path in sorted(grader_dir.iterdir()):
+        if path.name.startswith(("_", ".")) or path.suffix not in (".py", ".toml", ""):
+            continue
+        name = path.name + ("/" if path.is_dir() else "")
+        assert name in named or f"grader/{name}" in named or any(
+            n.startswith(f"grader/{name}") for n in named), f"the layout does not name {name}"
+    for module in [n for n in named if n.endswith(".py") and "/" not in n and "NN" not in n]:
+        assert list(ROOT.glob(f"**/{module}")), f"the layout names {module}, which is not there"
