@@ -1,8 +1,9 @@
 """A fork server for learner workers: import torch once, fork a fresh worker in milliseconds.
 
 Starting a worker means importing torch (over a second). The fork server is a process that has
-imported torch and the worker code, and has run no learner code and no torch operation; each
-worker is a fork of it. So the first worker costs one import, and every restart after a crash or
+imported torch and the worker code and registered the from-scratch guard's kernels
+(``grader.forbidden``), and has run no learner code and no torch operation; each worker is a
+fork of it. So the first worker costs one import, and every restart after a crash or
 a timeout, and every submission in a batch, costs a fork.
 
 Protocol (a SOCK_SEQPACKET socket pair, one pickled dict per message, from the verdict process
@@ -38,11 +39,17 @@ def serve(argv: list[str] | None = None) -> None:
     sock = socket.socket(fileno=int(argv[0]))
     import torch  # noqa: F401  (the point of the fork server)
 
-    import grader.forbidden  # noqa: F401
     import grader.probes  # noqa: F401
     import grader.wire  # noqa: F401
-    from grader import worker
+    from grader import forbidden, worker
 
+    # The from-scratch guard's kernels (a few hundred dispatcher registrations, ~0.2 s),
+    # registered once here, before any fork: every worker inherits them instead of paying for
+    # them at its start. No learner code has run in this process.
+    try:
+        dispatch = forbidden.install()
+    except Exception:  # noqa: BLE001  (an unknown torch: each worker tries, and says so)
+        dispatch = None
     sock.send(pickle.dumps({"status": "ready"}))
     done: dict[int, int] = {}
     while True:
@@ -73,7 +80,7 @@ def serve(argv: list[str] | None = None) -> None:
                         limit = int(req["memory_limit_mb"]) * 1024 * 1024
                         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
                     os.chdir(req["folder"])
-                    worker.main([str(conn_fd)])
+                    worker.main([str(conn_fd)], dispatch)
                 finally:
                     os._exit(1)
             for fd in fds:

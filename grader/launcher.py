@@ -59,7 +59,7 @@ from grader.process_tree import (  # noqa: F401
     running,
     start_process,
 )
-from grader.text import t
+from grader.text import said, t
 
 # The worker must find the grader package even when it is not installed; the learner's folder is
 # put before it on sys.path (by the worker), and ``-I`` keeps the current directory and PYTHON*
@@ -299,8 +299,8 @@ def _spawn(spec: LaunchSpec) -> LearnerProcess:
 
 # -- which isolation ---------------------------------------------------------------------------
 
-def available(level: str) -> tuple[bool, str]:
-    """(whether ``level`` can be had on this machine, why not)."""
+def available(level: str) -> tuple[bool, Any]:
+    """(whether ``level`` can be had on this machine, why not: a ``said`` sentence)."""
     if level == "process":
         return True, ""
     from grader import sandbox
@@ -309,7 +309,7 @@ def available(level: str) -> tuple[bool, str]:
         return sandbox.sandbox_available()
     if level == "user":
         return sandbox.user_available()
-    return False, f"{level} isolation is not available on this machine"
+    return False, said("isolation.why.unknown_level", level=level)
 
 
 def choose_isolation(isolation: str, sandbox: bool | None, sandbox_default: bool) -> str:

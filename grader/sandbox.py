@@ -66,6 +66,7 @@ from grader.dedicated_user import (  # noqa: F401
     _uid_processes,
     kill_user,
 )
+from grader.text import said
 
 MAX_PROCESSES = 32  # processes the learner's code may have at once (the worker included)
 WATCH_INTERVAL = 0.05  # seconds between two counts of the box's processes
@@ -74,38 +75,37 @@ WATCH_INTERVAL = 0.05  # seconds between two counts of the box's processes
 # -- which levels can be had -------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
-def sandbox_available() -> tuple[bool, str]:
+def sandbox_available() -> tuple[bool, Any]:
     """Whether bubblewrap runs here with every namespace (a real start of ``true`` in a box)."""
     if not sys.platform.startswith("linux"):
-        return False, "the sandbox needs Linux (bubblewrap)"
+        return False, said("isolation.why.sandbox_linux")
     if shutil.which("bwrap") is None:
-        return False, ("bubblewrap is not installed (Debian/Ubuntu: apt-get install "
-                       "bubblewrap)")
+        return False, said("isolation.why.no_bwrap")
     probe = tempfile.mkdtemp(prefix="grader-probe-")
     try:
         cmd = bwrap_command(probe, probe, ["/usr/bin/true" if os.path.isfile("/usr/bin/true")
                                            else "true"])
         proc = subprocess.run(cmd, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"bubblewrap could not start: {exc}"
+        return False, said("isolation.why.bwrap_start", error=str(exc))
     finally:
         shutil.rmtree(probe, ignore_errors=True)
     if proc.returncode != 0:
         why = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
-        return False, f"bubblewrap cannot make a sandbox here ({why[0]})"
+        return False, said("isolation.why.bwrap_refused", error=why[0])
     return True, ""
 
 
 @functools.lru_cache(maxsize=1)
-def user_available() -> tuple[bool, str]:
+def user_available() -> tuple[bool, Any]:
     """Whether the dedicated-user fallback can be had: the grader is root on Linux, and a
     dedicated user can read the interpreter and its packages."""
     if not sys.platform.startswith("linux"):
-        return False, "a dedicated user needs Linux"
+        return False, said("isolation.why.user_linux")
     if os.geteuid() != 0:
-        return False, "a dedicated user needs the grader to run as root"
+        return False, said("isolation.why.user_root")
     if shutil.which("useradd") is None and not _existing_users():
-        return False, "no useradd to create the dedicated user"
+        return False, said("isolation.why.no_useradd")
     try:
         slot = _take_user()
     except SandboxError as exc:
@@ -117,8 +117,8 @@ def user_available() -> tuple[bool, str]:
         slot.release()
     missing = [p for p in need if not readable.get(p)]
     if missing:
-        return False, (f"the dedicated user {slot.name} cannot read {', '.join(missing)} "
-                       "(the Python installation must be readable by every user)")
+        return False, said("isolation.why.user_cannot_read", user=slot.name,
+                           paths=", ".join(missing))
     return True, ""
 
 

@@ -320,9 +320,11 @@ class _Missing(Exception):
         self.attribute = attribute
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, dispatch: Any = None) -> None:
     """Serve on the connection ``argv`` names (``pipe_connection.worker_connection``). The
-    first message is the worker's setup (``protocol.setup``), from the verdict process."""
+    first message is the worker's setup (``protocol.setup``), from the verdict process.
+    ``dispatch``: the guard's kernels, when the fork server registered them before the fork
+    (else they are registered here)."""
     argv = sys.argv[1:] if argv is None else argv
     conn = worker_connection(argv)
     for stream in (sys.stdout, sys.stderr):  # the verdict process reads the output as UTF-8
@@ -349,8 +351,8 @@ def main(argv: list[str] | None = None) -> None:
         del sys.modules[name]
     from grader import forbidden
 
-    try:
-        worker.dispatch = forbidden.install()  # before any learner module is imported
+    try:  # before any learner module is imported
+        worker.dispatch = dispatch if dispatch is not None else forbidden.install()
     except Exception:  # noqa: BLE001  (an unknown torch: the TorchFunctionMode layer still runs)
         worker.dispatch = None
     sending = threading.Lock()  # replies come from this thread, ``where`` from the deadline's

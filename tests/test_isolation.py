@@ -276,7 +276,7 @@ def test_choose_isolation_defaults_and_fallbacks(monkeypatch):
     with pytest.raises(launcher.IsolationUnavailable) as neither:
         choose("auto", None, sandbox_default=True)
     assert "--no-sandbox" in str(neither.value) and "no bwrap" in str(neither.value)
-    assert "--no-sandbox" in neither.value.zh
+    assert "--no-sandbox" in neither.value.text("zh")
 
 
 def test_gradescope_bundle_without_a_sandbox_stops_with_a_clear_report(tmp_path, monkeypatch):
