@@ -5,7 +5,7 @@
 The test suite grades every mutant (a plausible wrong learner answer) and every alternative (a
 right answer in another style) with one seed, 0. A check whose example budget is too small can
 still catch a mutant at seed 0 by luck; this script grades them all again with seeds 0..N-1 and
-the budgets multiplied by ``--factor`` (``GRADER_THOROUGH_FACTOR``), and lists:
+the budgets multiplied by ``--factor``, and lists:
 - escaped mutants: graded ``passed`` at some seed (the worst bug a grader can have);
 - mutants with another outcome than the suite expects (caught, but for another reason);
 - alternatives that failed at some seed (a right answer marked wrong).
@@ -15,7 +15,6 @@ Use it before lowering a budget. Exit status 1 when a mutant escaped or an alter
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import subprocess
@@ -30,27 +29,28 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 
 def variants(chapters: list[int], tmp: Path) -> list[tuple]:
-    """(kind, chapter, exercise, label, expected outcome, folder) for every mutant and
-    alternative of the chapters' test modules."""
-    from support import make_folder
+    """(kind, chapter, exercise, label, expected outcome, folder) for every variant of the
+    chapters (``tests/variants/<chapter>/<exercise>.py``)."""
+    from grader import catalog
+    from tests.support import SOLUTIONS, make_folder
+    from tests.variants import source_of, variants_of
 
     out = []
     for number in chapters:
-        mod = importlib.import_module(f"test_chapter{number}")
-        definitions = getattr(mod, "definitions", None)
-        cases = [("mutant", m[0], m[1], m[2], m[3]) for m in mod.MUTANTS] + \
-            [("alt", a[0], a[1], a[2], "passed") for a in mod.ALTERNATIVES]
-        for kind, exercise, label, code, outcome in cases:
-            folder = make_folder(tmp / f"v{len(out)}", mod.MODULE,
-                                 definitions(code) if definitions else {exercise: code})
-            out.append((kind, f"chapter{number}", exercise, label, outcome, folder))
+        chapter = catalog.load().chapter(f"chapter{number}")
+        reference = (SOLUTIONS / chapter.filename).read_text("utf-8")
+        for exercise, v in variants_of(chapter.id):
+            folder = make_folder(tmp / f"v{len(out)}", chapter.module,
+                                 {exercise: source_of(v, reference, exercise), **v.also})
+            out.append((v.kind, chapter.id, exercise, v.name, v.outcome, folder))
     return out
 
 
 def grade(cases: list[tuple], seed: int, factor: float) -> list[str]:
     spec = json.dumps([[str(c[5]), [f"{c[1]}.{c[2]}"]] for c in cases])
-    env = {**os.environ, "NO_COLOR": "1", "GRADER_THOROUGH_FACTOR": str(factor)}
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "batch_grade.py"), str(seed)],
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "batch_grade.py"), str(seed),
+                           str(factor)],
                           input=spec, capture_output=True, text=True, env=env, cwd=ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"seed {seed}: batch grading failed:\n{proc.stdout}\n{proc.stderr}")
