@@ -19,9 +19,9 @@ from grader.strategies import (
     up_to,
 )
 
-FAST = settings(max_examples=60, database=None, deadline=None,
+FAST = settings(max_examples=60, database=None, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
-SEARCH = settings(max_examples=2000, database=None, deadline=None,
+SEARCH = settings(max_examples=2000, database=None, deadline=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
 REACH = settings(SEARCH, phases=(Phase.generate,))  # found at all, not shrunk
 
@@ -36,11 +36,10 @@ def test_tensors_have_the_shape_asked_and_float32_values_on_the_two_grids(data, 
     t = data.draw(tensors(shape))
     assert isinstance(t, torch.Tensor) and t.dtype == torch.float32
     assert tuple(t.shape) == shape and t.device.type == "cpu"
-    if _is_int_valued(t):
-        assert bool((t.abs() <= 4).all())
-    else:
-        assert bool((t.abs() <= 10).all())
-        assert bool(((t * 256) == (t * 256).round()).all())  # exact in float32
+    # both flavours (integers in [-4, 4], multiples of 1/256 in [-10, 10]) are on the finer
+    # grid; a float-flavoured draw may happen to be integer-valued (1280 / 256 = 5.0)
+    assert bool((t.abs() <= 10).all())
+    assert bool(((t * 256) == (t * 256).round()).all())  # exact in float32
 
 
 def test_both_flavours_and_negative_values_occur():
