@@ -156,6 +156,12 @@ def test_conv_output_shape_book_examples(learner):
                     style="keywords" if kwargs else "positional")
     check_shape(learner, (3, 3), (2, 2), 1, (3, 2))  # d2l figure 7.3.2
     check_shape(learner, 8, 3)  # no padding, no stride: 6 x 6
+    # A stride or a padding of its own per axis, where one axis's used for both shows (the
+    # book's examples agree either way: (8 - 3) // 3 + 1 == (8 + 2 - 5) // 3 + 1).
+    check_shape(learner, 8, 3, 0, (1, 2))  # 6 x 3
+    check_shape(learner, 8, 3, 0, (2, 1))  # 3 x 6
+    check_shape(learner, 8, 3, (1, 0), 1)  # 8 x 6
+    check_shape(learner, 8, 3, (0, 1), 1)  # 6 x 8
 
 
 @once
