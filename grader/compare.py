@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from grader.outcomes import Mismatch, Verdict
-from grader.text import said as text_said
+from grader.text import said  # noqa: F401  (the checks' words: re-exported for them)
 
 RTOL = 2e-5
 ATOL = 1e-6
@@ -54,14 +54,6 @@ class Mistake:
 
     def __repr__(self) -> str:
         return f"Mistake({self.text!r})"
-
-
-def said(key: str, **data: Any) -> dict:
-    """Words of a check for a message, as a key and its data (``grader.text.said``): an input
-    described rather than shown (``weights fixed by the grader``), a call (``... after
-    train(...)``), what was expected or got in words. Plain data; the renderers pick the
-    language."""
-    return text_said(key, **data)
 
 
 def _device_of(x: Any) -> str:

@@ -165,12 +165,9 @@ def _module_file(module: str) -> str:
     return spec.origin
 
 
-def check_files(module: str, exercise: str) -> list[str]:
-    """The check files of one exercise: ``grader/checks/chapterNN/<exercise>.py`` when the
-    chapter's checks are a package (one module per exercise, found from its name), else the
-    chapter's one module. An exercise whose module is missing gets none (and so no pass)."""
-    path = Path(_module_file(module))
-    if path.name != "__init__.py":
-        return [str(path)]
-    own = path.parent / f"{exercise}.py"
+def check_files(package: str, exercise: str) -> list[str]:
+    """The check file of one exercise: ``grader/checks/<chapter>/<exercise>.py``, found from
+    its name in the chapter's package (the catalog's ``check``). An exercise without one gets
+    none (and so no pass)."""
+    own = Path(_module_file(package)).parent / f"{exercise}.py"
     return [str(own)] if own.is_file() else []

@@ -92,14 +92,10 @@ def render_mismatch(d: dict, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _sentences(found: Any) -> list:
-    return list(found)
-
-
 def diagnosis_text(found: list, lang: str) -> str:
     """A diagnosis (one or two sentences, ``grader.compare._sentence``) in ``lang``: two are
     joined by "Or" (no input told them apart)."""
-    said = [str(render_value(x, lang)) for x in _sentences(found)]
+    said = [str(render_value(x, lang)) for x in found]
     return t("mm.either", lang, first=said[0], second=said[1]) if len(said) > 1 else said[0]
 
 
@@ -112,7 +108,7 @@ def diagnosis(result: Any, lang: str) -> str:
 def diagnosis_key(result: Any) -> str:
     """What groups equal diagnoses in a class summary: the sentences' keys (the English text
     for a sentence without one)."""
-    found = _sentences((result.data or {}).get("diagnosis") or [])
+    found = (result.data or {}).get("diagnosis") or []
     return " | ".join(str(x.get("key")) for x in found if isinstance(x, dict))
 
 

@@ -22,8 +22,7 @@ def _with_examples() -> list:
     out = []
     for chapter in catalog.load().chapters:
         for ex in chapter.exercises:
-            files = check_files(chapter.check, ex.name)
-            if files and files[0].endswith(f"{ex.name}.py"):
+            if check_files(chapter.check, ex.name):
                 module = importlib.import_module(f"{chapter.check}.{ex.name}")
                 if getattr(module, "BOOK_EXAMPLES", None):
                     out.append((chapter, ex, module.BOOK_EXAMPLES))

@@ -181,12 +181,8 @@ def check_marks(chapter: Any) -> tuple[dict[str, list[str]], bool]:
         spec = None
     if spec is None or spec.origin is None:
         return {}, False
-    origin = Path(spec.origin)
     files = {Path(f) for ex in chapter.exercises for f in check_files(chapter.check, ex.name)}
-    if origin.name == "__init__.py":  # one module per exercise, and maybe helpers
-        files |= set(origin.parent.glob("*.py"))
-    else:
-        files.add(origin)
+    files |= set(Path(spec.origin).parent.glob("*.py"))  # shared modules may hold marks too
     marks: dict[str, list[str]] = {}
     for path in sorted(files):
         for name in _exercise_marks(path):
