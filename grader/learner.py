@@ -245,7 +245,8 @@ class Learner:
         if status in ("raised", "import_failed"):
             raise outcomes.LearnerRaised(
                 "raised", call=call, type=str(reply.get("type")),
-                message=str(reply.get("message")), traceback=str(reply.get("traceback")),
+                message=said("raised.unsendable", error=message) if reply.get("unsendable")
+                else message, traceback=str(reply.get("traceback")),
                 bases=list(reply.get("bases") or []), inputs=inputs)
         raise outcomes.InternalError(f"unexpected worker reply {status!r}")
 

@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None, dispatch: Any = None) -> None:
             data = wire.dumps(reply)
         except BaseException as exc:  # an unencodable result: report it, keep serving
             data = wire.dumps({"status": "raised", "type": type(exc).__name__,
-                               "message": f"the result could not be sent back: {exc}"[:2000],
+                               "message": str(exc)[:2000], "unsendable": True,
                                "traceback": ""})
         finally:
             deadline.disarm()

@@ -86,3 +86,11 @@ def test_isolation_unavailable_has_a_key_and_both_languages(monkeypatch):
         launcher.choose_isolation("auto", None, sandbox_default=True)
     assert none.value.key == "isolation.none"
     assert "no bwrap; not root" in none.value.text("zh")
+
+
+def test_a_result_that_could_not_be_sent_back_says_so_in_the_readers_language():
+    data = {"call": "f(…)", "type": "TypeError", "traceback": "", "inputs": [],
+            "message": text.said("raised.unsendable", error="cannot pickle 'generator' object")}
+    zh = render("raised", data, "zh")
+    assert "无法把结果传回评分器：cannot pickle" in zh and english_left(zh) == [], zh
+    assert "the result could not be sent back: cannot pickle" in render("raised", data, "en")
