@@ -1,4 +1,5 @@
-"""The properties each chapter's exercises must satisfy: one pytest module per chapter.
+"""The properties each exercise must satisfy: one package per chapter, one pytest module per
+exercise (``<chapter>/<exercise>.py``), and modules a chapter's exercises share.
 
 Check modules set ``CHAPTER = "chapterNN"`` and mark every test with
 ``@pytest.mark.exercise(name)``; they use the ``learner`` fixture to call the learner's code in
