@@ -185,13 +185,6 @@ def fork_server() -> Any:
         return _FORK_SERVER
 
 
-def warm_up() -> None:
-    """Start what the next ``launch`` needs: the fork server (it imports torch meanwhile), where
-    there is one. On the portable path the worker itself is started early
-    (``Worker.start_soon``) and imports torch while the grader does."""
-    fork_server()
-
-
 def preload(modules: tuple[str, ...], server: Any = None) -> None:
     """Have the fork server import ``modules`` from a background thread, so that workers forked
     after it have them (what an exercise's code would import slowly)."""

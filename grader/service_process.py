@@ -188,9 +188,10 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # stray writes to fd 1 (a C library's) stay off the protocol
-    launcher.warm_up()  # the fork server imports torch while this process does too
-    # The first job is read, and its worker started, while this process imports: on the
-    # portable path (no fork server) that worker's own torch import runs alongside this one.
+    # The first job is read, and its worker made, while this process imports: in the grader's
+    # own isolation that starts the fork server, which imports torch alongside this process;
+    # in the sandbox (no fork server: nothing is shared between students) and on the
+    # portable path the worker's own interpreter does.
     first: dict[str, Any] = {}
     reader = threading.Thread(target=_read_first, args=(requests, first), daemon=True,
                               name="grader-first-job")

@@ -83,12 +83,13 @@ def cmd_check(args: Any) -> int:
 
 def grade_and_report(plan: Any, args: Any, lang: str, root: Path | None = None) -> int:
     """Grade ``plan`` here and print the report; ``root``: keep learner state there."""
-    from grader import launcher, report, service
+    from grader import report, service
     from grader.text import t
 
-    # Start the fork server first: it imports torch while this process does too; the
-    # learner's worker is forked from it as soon as it is ready.
-    launcher.warm_up()
+    # The worker first: for a plan graded in this process's own isolation, making it starts
+    # the fork server, which imports torch while this process does too, and the learner's
+    # worker is forked as soon as it is ready; in the sandbox there is no fork server, and the
+    # boxed worker's own interpreter imports meanwhile.
     worker = service.worker_for(plan)
     worker.start_soon()
     try:

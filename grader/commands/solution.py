@@ -21,10 +21,9 @@ def own_outcome(root: Path, qualname: str) -> str:
     """The outcome of the learner's exercise in ``exercises/``, graded here as ``grader check``
     would (the same verdict the learner gets)."""
     from grader import catalog as catalog_mod
-    from grader import launcher, project, service
+    from grader import project, service
 
     exercises = catalog_mod.load().resolve([qualname])
-    launcher.warm_up()
     plan = project.plan(exercises, root / "exercises", root=root,
                         memory_limit_mb=project.memory_limit(None, "cpu"),
                         database_key=str((root / "exercises").resolve()))
