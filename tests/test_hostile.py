@@ -235,6 +235,28 @@ def corr3d(X, K):
     except ImportError:
         pass
     return F.conv3d(X[None, None], K[None, None])[0, 0]
+
+'''
+
+LIBRARY = '''
+
+def conv2d_true(X, K):
+    # The guard's dispatcher kernels destroyed (found by gc, no name needed), then a
+    # ready-made convolution from another thread: only the check after the call sees it.
+    import gc
+    import threading
+    import torch.nn.functional as F
+    for lib in [o for o in gc.get_objects() if isinstance(o, torch.library.Library)]:
+        if lib.ns == "aten" and lib.kind == "IMPL":
+            lib._destroy()
+    out = []
+    flipped = K.flip(0, 1)
+    t = threading.Thread(target=lambda: out.append(
+        F.conv2d(X[None, None], flipped[None, None])[0, 0]))
+    t.start()
+    t.join()
+    return out[0] if out else torch.zeros(1)
+
 '''
 
 IDLE_NUMPY = '''
@@ -471,9 +493,13 @@ def test_guard_and_references_hold_with_and_without_the_sandbox(tmp_path, mode):
     path = subs / "trudy" / f"{MODULE}.py"
     path.write_text((EXERCISES / f"{MODULE}.py").read_text() + GUARD.format()
                     + REFERENCES.format(checks=str(Path(forbidden.__file__).parent / "checks")))
+    make_folder(subs / "mallory", MODULE)
+    (subs / "mallory" / f"{MODULE}.py").write_text(
+        (EXERCISES / f"{MODULE}.py").read_text() + LIBRARY)
     proc, seconds = _grade(subs, out, mode, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _honest(_results(out, "alice"))
+    assert _outcomes(_results(out, "mallory"))["chapter19.conv2d_true"] == "forbidden"
     trudy = _results(out, "trudy")
     got = _outcomes(trudy)
     for name in ("chapter19.corr2d", "chapter19.corr1d", "chapter19.corr3d"):
