@@ -74,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"grader: {t('cli.interrupted', lang)}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # whoever read the output left (`grader list | head -1`): stop
+        # quietly, as a Unix tool killed by SIGPIPE does; what was written stays written
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_FAILED
     except Exception as exc:  # the grader's own fault: say so, no traceback for learners
         print("grader: " + t("cli.internal_error", lang, type=type(exc).__name__,
                              message=str(exc)), file=sys.stderr)

@@ -89,3 +89,24 @@ def test_dataset_and_marker_problems_say_why_in_the_readers_language(tmp_path):
         make_stub("def f():\n    # BEGIN SOLUTION\n    return 1\n", "solutions/x.py")
     assert str(marker.value) == "solutions/x.py:2: BEGIN SOLUTION is never closed"
     assert marker.value.text("zh").startswith("solutions/x.py:2：")
+
+
+def test_a_reader_that_leaves_early_is_no_internal_error():
+    """`grader list | head -1`: the pipe closes before the grader has written; it stops quietly
+    (exit 1, as a Unix tool killed by SIGPIPE would stop), no "internal error" and no traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    read, write = os.pipe()
+    os.close(read)  # nobody will ever read what the grader writes
+    try:
+        proc = subprocess.run([sys.executable, "-m", "grader", "list", "--lang", "en"],
+                              cwd=root, stdout=write, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    finally:
+        os.close(write)
+    assert proc.returncode == 1, proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
