@@ -91,22 +91,29 @@ def test_dataset_and_marker_problems_say_why_in_the_readers_language(tmp_path):
     assert marker.value.text("zh").startswith("solutions/x.py:2：")
 
 
-def test_a_reader_that_leaves_early_is_no_internal_error():
-    """`grader list | head -1`: the pipe closes before the grader has written; it stops quietly
-    (exit 1, as a Unix tool killed by SIGPIPE would stop), no "internal error" and no traceback."""
+def test_a_reader_that_leaves_early_is_no_internal_error(tmp_path):
+    """`grader grade … | head -1`: the pipe closes before the grader has written (grade flushes
+    each student's line); it stops quietly (exit 1, as a Unix tool killed by SIGPIPE would
+    stop), no "internal error" and no traceback."""
     import os
+    import shutil
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    shutil.copy(root / "solutions" / "chapter19_conv.py", tmp_path / "class" / "ada")
     read, write = os.pipe()
     os.close(read)  # nobody will ever read what the grader writes
     try:
-        proc = subprocess.run([sys.executable, "-m", "grader", "list", "--lang", "en"],
-                              cwd=root, stdout=write, stderr=subprocess.PIPE, text=True,
-                              timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "grader", "grade", str(tmp_path / "class"),
+             "chapter19.edge_kernel", "--out", str(tmp_path / "out"), "--jobs", "1",
+             "--no-sandbox", "--lang", "en"],
+            cwd=root, stdout=write, stderr=subprocess.PIPE, text=True, timeout=300)
     finally:
         os.close(write)
     assert proc.returncode == 1, proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert (tmp_path / "out" / "ada" / "results.json").is_file()  # what was done stays done
