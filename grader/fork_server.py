@@ -18,11 +18,13 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import select
 import socket
 import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -218,9 +220,26 @@ class ForkedProcess:
         self.stdout = stdout
         self.returncode: int | None = None
         self.preloads = preloads  # modules imported before the fork
+        # Asked before every request whether the worker still runs: a pidfd (readable once the
+        # process has ended) answers in one system call where /proc needs an open and a read.
+        # The fork server reaps its workers only when asked, so the pid is still this worker's.
+        self._ended: Any = None
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # before Linux 5.3, or already gone
+            fd = None
+        if fd is not None:
+            weakref.finalize(self, os.close, fd)
+            self._ended = select.poll()
+            self._ended.register(fd, select.POLLIN)
+
+    def _running(self) -> bool:
+        if self._ended is not None:
+            return not self._ended.poll(0)
+        return _alive(self.pid)
 
     def poll(self) -> int | None:
-        if self.returncode is None and _alive(self.pid):
+        if self.returncode is None and self._running():
             return None  # no round trip to the fork server (which may be busy preloading)
         if self.returncode is None:
             try:
