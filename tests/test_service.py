@@ -118,3 +118,34 @@ def _worker_cwds(folder) -> list[str]:
             except OSError:
                 continue
     return [c for c in found if c.startswith(str(folder))]
+
+
+
+def test_a_sandboxed_job_starts_no_fork_server(tmp_path):
+    """A fork server is shared by the workers forked from it, and a sandboxed worker is never
+    one of them: a verdict process grading sandboxed plans must not start one (it did: a
+    wasted torch import on one of the cores, in `check --sandbox` and every sandboxed `grade`).
+    Without a sandbox the same job keeps one, warm for the next."""
+    from grader import launcher
+    from grader.submission import grade_env
+
+    if not launcher.available("sandbox")[0]:
+        pytest.skip("bubblewrap cannot make a sandbox here")
+    exercises = catalog.load().resolve(["chapter19.edge_kernel"])
+    for isolation, expected in (("sandbox", False), ("process", True)):
+        svc = Service(grade_env())
+        try:
+            plan = project.plan(exercises, SOLUTIONS, root=None, isolation=isolation, seed=0)
+            run = svc.submit(plan, timeout=300)
+            assert run is not None and run.passed, run
+            commands = []
+            for pid in launcher.descendants(svc.proc.pid):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        commands.append(f.read())
+                except OSError:
+                    pass
+            assert any(b"grader.fork_server" in c for c in commands) == expected, \
+                (isolation, commands)
+        finally:
+            svc.close()
