@@ -3,11 +3,11 @@ notebook kernel send it plans and get results, one job after another.
 
 The process imports torch, pytest and Hypothesis once and, for plans in the grader's own
 isolation, keeps its fork server, so every job after the first starts warm (a sandboxed plan
-gets a fresh interpreter in its own box instead: nothing is shared between students). Each job
-grades one ``Plan``
-with ``grader.service.run``: a fresh worker for it, its own seed, database and example budget
-(set from the plan, never left over from the previous job), so a job's verdict is the one a
-fresh process would give.
+gets a fresh interpreter in its own box instead: nothing is shared between students).
+
+Each job grades one ``Plan`` with ``grader.service.run``: a fresh worker for it, its own seed,
+database and example budget (set from the plan, never left over from the previous job), so a
+job's verdict is the one a fresh process would give.
 
 Protocol, on the process's stdin and stdout: length-prefixed frames. A request is a pickled
 ``{"id", "plan"}`` (from the caller, whom the service trusts); a reply is ``grader.wire`` plain
