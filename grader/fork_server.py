@@ -15,6 +15,7 @@ whatever the learner started too.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import pickle
@@ -39,6 +40,11 @@ def serve(argv: list[str] | None = None) -> None:
     """The fork server's main loop (runs in the fork server process)."""
     argv = sys.argv[1:] if argv is None else argv
     sock = socket.socket(fileno=int(argv[0]))
+    # The collector stays off in this process (``grader.heavy_imports``): it imports and forks,
+    # and makes next to no garbage. Before each fork what exists is frozen, so the worker's
+    # collector (on again before any learner code) never scans, or writes to, the pages it
+    # shares with this process.
+    gc.disable()
     import torch  # noqa: F401  (the point of the fork server)
 
     import grader.probes  # noqa: F401
@@ -64,6 +70,7 @@ def serve(argv: list[str] | None = None) -> None:
         req = pickle.loads(raw)
         op = req.get("op")
         if op == "spawn":
+            gc.freeze()
             pid = os.fork()
             if pid == 0:  # the worker
                 try:

@@ -7,7 +7,9 @@ every class. Each dict has ``op`` (a request) or ``status`` (a reply); the other
 Requests:
 - ``setup`` (the first message, once): ``folder``, ``forbidden`` (folders the learner's code may
   not open), ``sources`` ({module: (source, filename)} for a notebook's cells, or None),
-  ``exercises`` ({module: {function: qualname}}: calls to these are recorded).
+  ``exercises`` ({module: {function: qualname}}: calls to these are recorded), ``preload``
+  (modules to import before the first request: a fresh interpreter's, where no fork server
+  imported them ahead).
 - ``ping``; ``load`` ``module``; ``call``/``new``/``method``/``probe`` with ``module``, ``name``
   (or ``handle``), ``args``, ``kwargs`` (``wire.encode``d), ``scratch`` (the from-scratch rule),
   ``return_args`` (send the arguments back, to check they were not modified), ``method`` /
@@ -44,6 +46,7 @@ READY, OK, EVENT, WHERE, NOT_IMPLEMENTED, RAISED, IMPORT_FAILED, MISSING, FORBID
 
 def setup(folder: str, forbidden: tuple[str, ...] | list[str],
           sources: dict[str, tuple[str, str]] | None,
-          exercises: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+          exercises: dict[str, dict[str, str]] | None = None,
+          preload: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
     return {"op": SETUP, "folder": folder, "forbidden": list(forbidden), "sources": sources,
-            "exercises": exercises or {}}
+            "exercises": exercises or {}, "preload": list(preload)}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import catalog as catalog_mod
-from grader import outcomes
+from grader import heavy_imports, outcomes
 from grader.plan import Plan
 from grader.results import INTERNAL, RunResult
 from grader.worker_client import Worker
@@ -67,6 +67,7 @@ def configure_hypothesis(database: str | None) -> Any:
 def run(plan: Plan, worker: Worker | None = None) -> RunResult:
     """Grade ``plan``. ``worker``: one made by ``worker_for(plan)`` (and maybe started early);
     closed at the end either way."""
+    heavy_imports.load("torch", "hypothesis", "pytest", "grader.learner", "grader.plugin")
     import torch
 
     from grader.learner import Learner

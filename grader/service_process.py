@@ -199,10 +199,9 @@ def main() -> None:
     reader = threading.Thread(target=_read_first, args=(requests, first), daemon=True,
                               name="grader-first-job")
     reader.start()
-    import hypothesis  # noqa: F401  (once, before the first job)
-    import pytest  # noqa: F401
-    import torch  # noqa: F401
+    from grader import heavy_imports
 
+    heavy_imports.load("hypothesis", "pytest", "torch", "grader.service")  # once, before any job
     from grader import service
 
     reader.join()

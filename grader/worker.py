@@ -13,6 +13,7 @@ request is about to run out of time, ``grader.worker_deadline``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import pickle
@@ -335,26 +336,39 @@ def main(argv: list[str] | None = None, dispatch: Any = None) -> None:
     setup = pickle.loads(conn.recv_bytes())  # from the verdict process, which we trust
     folder, sources = setup["folder"], setup.get("sources")
     forbidden_dirs = list(setup.get("forbidden") or ())
-    import torch  # noqa: F401  (imported once, before any learner code, while the grader starts)
+    from grader import heavy_imports
 
-    from grader import wire
+    with heavy_imports.paused():  # the grader's own imports: no learner code runs in this block
+        import torch  # noqa: F401  (once, before any learner code, while the grader starts)
 
-    # Exercises work on tiny tensors, where a thread pool costs more than it gives.
-    default_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    worker = _Worker(folder, sources, forbidden_dirs)
-    worker.default_threads = default_threads
-    worker.exercises = setup.get("exercises") or {}
-    # The checks (and their reference implementations) are never in this process: none of the
-    # grader modules a worker imports pulls them in; drop them should that ever change.
-    for name in [m for m in sys.modules if m == "grader.checks" or m.startswith("grader.checks.")]:
-        del sys.modules[name]
-    from grader import forbidden
+        from grader import wire
 
-    try:  # before any learner module is imported
-        worker.dispatch = dispatch if dispatch is not None else forbidden.install()
-    except Exception:  # noqa: BLE001  (an unknown torch: the TorchFunctionMode layer still runs)
-        worker.dispatch = None
+        # Exercises work on tiny tensors, where a thread pool costs more than it gives.
+        default_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        worker = _Worker(folder, sources, forbidden_dirs)
+        worker.default_threads = default_threads
+        worker.exercises = setup.get("exercises") or {}
+        # The checks (and their reference implementations) are never in this process: none of
+        # the grader modules a worker imports pulls them in; drop them should that ever change.
+        for name in [m for m in sys.modules
+                     if m == "grader.checks" or m.startswith("grader.checks.")]:
+            del sys.modules[name]
+        from grader import forbidden
+
+        try:  # before any learner module is imported
+            worker.dispatch = dispatch if dispatch is not None else forbidden.install()
+        except Exception:  # noqa: BLE001  (an unknown torch: the TorchFunctionMode layer runs)
+            worker.dispatch = None
+        # What the exercises' code will import slowly (``torch._dynamo``, which torch.optim's
+        # first step imports), where no fork server imported it ahead: cheaper here, with the
+        # collector paused, than in the learner's call.
+        for name in setup.get("preload") or ():
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001  (the learner's call will meet it)
+                pass
+    gc.enable()  # learner code runs with the collector on (a fork server keeps it off)
     sending = threading.Lock()  # replies come from this thread, ``where`` from the deadline's
 
     def send(data: bytes) -> None:

@@ -154,6 +154,7 @@ class Worker:
         spec = launcher.LaunchSpec(folder=self.folder, memory_limit_mb=self.memory_limit_mb,
                                    isolation=self.isolation, forbidden=self.forbidden_dirs)
         self.process = launcher.launch(spec, server=self.server)
+        imports: tuple[str, ...] = ()
         if not set(self.preload) <= self.process.preloaded:
             if self.server is not None and self.server.alive() \
                     and isinstance(self.process.proc, _forked()):
@@ -161,12 +162,14 @@ class Worker:
                 # other exercises; a worker forked after that has them.
                 launcher.preload(self.preload, self.server)
             else:
-                # No fork server to import them ahead: the learner's call imports them itself,
-                # in this worker (no restart would do better).
+                # No fork server to import them ahead (a fresh interpreter): the worker imports
+                # them before its first request, with the collector paused (cheaper than in
+                # the learner's call, and no restart would do better).
+                imports = self.preload
                 self.process.preloaded = frozenset(self.preload)
         self.process.conn.send_bytes(pickle.dumps(protocol.setup(
             self.process.folder or self.folder, self.forbidden_dirs, self.sources,
-            self.exercises)))
+            self.exercises, imports)))
         self.ready = False
         self.generation += 1
         threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()

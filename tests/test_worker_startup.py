@@ -16,17 +16,22 @@ from grader.plan import Plan
 from grader.worker_client import Worker
 from tests.support import SOLUTIONS
 
-PROBE = "import sys\n\ndef has(name):\n    return name in sys.modules\n"
+PROBE = ("import gc\nimport sys\n\ndef has(name):\n    return name in sys.modules\n\n"
+         "def collector_on():\n    return gc.isenabled()\n")
 UNUSED = "wave"  # a standard module that neither torch nor the grader imports
 
 
-def _has(worker: Worker, name: str) -> bool:
+def _probe(worker: Worker, function: str, *args: object) -> object:
     assert worker.request({"op": "load", "module": "probe"}, 30)["status"] == "ok"
-    reply = worker.request({"op": "call", "module": "probe", "name": "has",
-                            "args": wire.encode((name,)), "kwargs": wire.encode({}),
+    reply = worker.request({"op": "call", "module": "probe", "name": function,
+                            "args": wire.encode(args), "kwargs": wire.encode({}),
                             "scratch": False, "return_args": False}, 30)
     assert reply["status"] == "ok", reply
     return wire.decode(reply["value"], device_map=lambda d: d, handles={})
+
+
+def _has(worker: Worker, name: str) -> bool:
+    return _probe(worker, "has", name)
 
 
 def test_fork_server_preload_reaches_the_forks_after_it(tmp_path):
@@ -47,6 +52,31 @@ def test_fork_server_preload_reaches_the_forks_after_it(tmp_path):
         late.close()
     finally:
         server.close()
+
+
+def test_a_fresh_interpreter_imports_the_preload_before_the_first_request(tmp_path):
+    # No fork server to import it ahead: the worker imports it during its setup (with the
+    # collector paused), not the learner's call.
+    (tmp_path / "probe.py").write_text(PROBE, "utf-8")
+    worker = Worker(tmp_path, server=None)
+    worker.preload = (UNUSED,)
+    try:
+        assert _has(worker, UNUSED) is True
+        assert worker.has_preloaded((UNUSED,))
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("server", ["shared", None], ids=["fork-server", "portable"])
+def test_learner_code_runs_with_the_garbage_collector_on(tmp_path, server):
+    # The grader imports torch with the collector paused and the fork server keeps it off;
+    # a learner's reference cycles must still be collected.
+    (tmp_path / "probe.py").write_text(PROBE, "utf-8")
+    worker = Worker(tmp_path, server=server)
+    try:
+        assert _probe(worker, "collector_on") is True
+    finally:
+        worker.close()
 
 
 def test_an_exercise_that_needs_a_preload_gets_a_worker_forked_after_it():
