@@ -135,3 +135,22 @@ def test_a_fork_server_that_missed_a_reply_is_abandoned_not_misread(tmp_path):
         worker.close()
     finally:
         server.close()
+
+
+def test_imports_already_made_freeze_nothing():
+    # A warm verdict process calls heavy_imports.load for every job: freezing again would make
+    # the previous job's uncollected garbage permanent, a leak that grows with every student.
+    import gc
+
+    from grader import heavy_imports
+
+    heavy_imports.load("wave")
+    frozen = gc.get_freeze_count()
+    cycle: list = []
+    cycle.append(cycle)
+    heavy_imports.load("wave")
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()
+    with heavy_imports.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() > frozen  # the cycle, among others
