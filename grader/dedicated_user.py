@@ -5,7 +5,8 @@ The users are ``convgrade-learner<N>``: created when missing, one per concurrent
 worker (a lock file each, shared by every grader on the machine), refused while any process
 runs as it. What that user must not read is locked away (``_lock_away``) and checked
 (``_readable_by``, asked as that user), and every process of the user is ended when the
-worker ends (``kill_user``).
+worker ends (``kill_user``), and what it left in the folders every user may write to is
+removed (``remove_files_of``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,32 @@ def kill_user(uid: int, deadline: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+# Folders every user may write to: what the dedicated user leaves at their top is removed when
+# its worker ends (deeper, inside someone else's world-writable folder, is not looked for).
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+
+
+def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_WRITABLE) -> None:
+    """Remove what ``uid`` owns at the top of ``folders`` (after its processes are gone)."""
+    import shutil
+
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)  # never follows a link
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+
+
 class _Slot:
     """A dedicated user held by this process (a lock file per user, shared by every grader)."""
 
@@ -73,6 +100,7 @@ class _Slot:
 
     def release(self) -> None:
         kill_user(self.uid)
+        remove_files_of(self.uid)
         try:
             self.lock.close()
         except OSError:

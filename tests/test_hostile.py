@@ -480,6 +480,101 @@ def test_inside_the_box(sandboxed):
     assert _outcomes(data)["chapter19.corr1d"] == "passed"
 
 
+# -- the batch as the dedicated user ---------------------------------------------------------------
+
+# An interpreter every user may read, with the grader's dependencies: the fallback's own
+# precondition (this project's Python lives in root's home, which no other user can read).
+# .ci/system-packages makes it from Debian's python3.
+USER_PYTHON = os.environ.get("CONVGRADE_USER_PYTHON", "/opt/convgrade-user-python/bin/python")
+
+
+def _user_python() -> str:
+    if os.name != "posix" or not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("the dedicated user needs root on Linux")
+    if not os.access(USER_PYTHON, os.X_OK):
+        if os.environ.get("CI"):
+            pytest.fail(f"{USER_PYTHON} is missing: .ci/system-packages makes it")
+        pytest.skip(f"no interpreter every user can read at {USER_PYTHON} "
+                    "(.ci/system-packages makes it)")
+    return USER_PYTHON
+
+
+def test_batch_as_the_dedicated_user_holds_the_attacks_it_promises_to(tmp_path_factory):
+    """``--isolation user`` end to end, with the attacks the README says it stops: forged
+    verdicts, classmates' and the instructor's files, the solutions and the checks' references
+    by every path, processes past the limit or outliving the run; honest students graded
+    before and after."""
+    import shutil
+    import tempfile
+
+    python = _user_python()
+    # A course every user may traverse, like an instructor's under /srv: the grader package,
+    # the solutions and the stubs (the dedicated user must read the grader, not the rest).
+    base = Path(tempfile.mkdtemp(prefix="grader-user-course-"))
+    try:
+        base.chmod(0o755)
+        for name in ("grader", "solutions", "exercises"):
+            shutil.copytree(ROOT / name, base / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
+        subs, out = base / "class", base / "out"
+        notes = base / "instructor-notes.txt"
+        notes.write_text("the exam answers\n")
+        mark = f"hostile-{uuid.uuid4().hex}"
+        make_folder(subs / "alice", MODULE)
+        make_folder(subs / "zoe", MODULE)
+        victims = [str(subs / "alice" / f"{MODULE}.py"), str(subs / "zoe" / f"{MODULE}.py"),
+                   str(out / "alice" / "results.json"), str(notes)]
+        known = [str(out), str(out / "mallory"), str(subs), str(base)]
+        solution = str(base / "solutions" / f"{MODULE}.py")
+        checks = str(base / "grader" / "checks")
+        attacks = "".join(a.format(mark=mark, known=known, victims=victims, solution=solution,
+                                   root=str(base), checks=checks)
+                          for a in (SPAWN, FORGE.replace(SPAWN, ""), CLASSMATES, READ,
+                                    PROCESSES, REFERENCES))
+        mallory = make_folder(subs / "mallory", MODULE, base=EXERCISES)
+        (mallory / f"{MODULE}.py").write_text((mallory / f"{MODULE}.py").read_text() + attacks)
+        before = _tree_state(subs) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
+        env = {**os.environ, "NO_COLOR": "1"}
+        env.pop("GRADER_SOLUTIONS", None)
+        started = time.monotonic()
+        proc = subprocess.run(
+            [python, "-m", "grader", "--lang", "en", "grade", str(subs), *TARGETS, "--out",
+             str(out), "--jobs", "2", "--timeout", "300", "--isolation", "user"],
+            capture_output=True, text=True, timeout=MAX_SECONDS, env=env, cwd=base)
+        seconds = time.monotonic() - started
+        time.sleep(1)
+        left = _marked(mark)
+        _kill(left)
+        after = _tree_state(subs) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
+
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert seconds < MAX_SECONDS
+        assert left == [], left  # every process of the dedicated user ended with the run
+        assert after == before  # no classmate's file, no instructor's file changed
+        assert not Path(f"/tmp/hostile-{mark}").exists()
+        for student in ("alice", "zoe"):
+            _honest(_results(out, student))
+        data = _results(out, "mallory")
+        assert "forged" not in data and data["score"] == 0.0, data
+        assert not any(o == "passed" for o in _outcomes(data).values()), data
+        for student in ("mallory", "alice"):
+            assert {t["extra_data"]["isolation"]
+                    for t in _results(out, student)["tests"]} == {"user"}
+        with open(out / "gradebook.csv", encoding="utf-8") as f:
+            book = f.read()
+        assert "999" not in book and "mallory,0," in book.replace(".0", ""), book
+        text = _all_output(out, proc)
+        assert SOLUTION_TEXT not in text
+        for check_text in CHECK_TEXTS:
+            assert check_text not in text
+    finally:
+        for here, dirs, _ in os.walk(base):  # the run took "other" permissions away
+            for d in dirs:
+                os.chmod(os.path.join(here, d), 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 # -- the guard, with and without the sandbox ------------------------------------------------------
 
 @pytest.mark.parametrize("mode", [
