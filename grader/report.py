@@ -146,7 +146,7 @@ def print_run(run: Any, lang: str, out: Any = None, next_name: str | None = None
             continue
         if failure is not None:
             shown.add(failure)
-        text = text_of(r, lang)
+        text = text_of(r, lang).rstrip("\n")  # (a verdict ending in its inputs' newline)
         own_stub = r.outcome == outcomes.NOT_STARTED and r.key == "not_started"
         if text and not own_stub:  # "not started" needs no words, unless a dependency is
             con.print(Text("    " + text.replace("\n", "\n    "), style=""))

@@ -132,6 +132,30 @@ def test_without_a_place_the_timeout_is_as_before():
         "<learner cell 3>, in f. The input was:")
 
 
+def test_the_terminal_report_of_a_timeout_ends_with_its_input():
+    """No blank, indented line after the input (the verdict's text ends with its newline)."""
+    import io
+
+    import torch
+
+    from grader import report
+    from grader.plugin import plain_verdict
+    from grader.results import ExerciseResult, RunResult
+
+    here = [{"file": "a.py", "line": 3, "function": "f", "source": "while True:"}]
+    verdict = learner._timeout("timeout", "timeout.where", here, call="f(…)", seconds=5,
+                               inputs=[("x", torch.zeros(2))], output="")
+    result = ExerciseResult("chapter19.corr1d", 1.0)
+    result.outcome, result.key = "timeout", verdict.key
+    result.data = plain_verdict(verdict.key, dict(verdict.data))
+    out = io.StringIO()
+    report.print_run(RunResult("job", [result], 1.0, "cpu", "process", []), "en", out=out,
+                     color=False)
+    lines = out.getvalue().splitlines()
+    assert "x = [0., 0.]" in lines[2]
+    assert not [line for line in lines if not line.strip()], lines
+
+
 def test_a_forbidden_call_and_an_opened_check_name_their_line(tmp_path, monkeypatch):
     """The same place, in the same words, for the ``forbidden`` verdicts."""
     monkeypatch.setattr(text, "STRICT", True)
