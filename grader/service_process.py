@@ -187,6 +187,12 @@ class Service:
 
 def main() -> None:
     """The verdict process's main loop."""
+    # Hypothesis's own files (its cache of constants) go where the CLI sends them: under the
+    # project's .grader/, never into the caller's folder (a notebook kernel's, which no CLI
+    # configured). Before Hypothesis is imported.
+    from grader import project
+
+    project.keep_hypothesis_files_in(project.find_root())
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_WRONLY)

@@ -149,3 +149,20 @@ def test_a_sandboxed_job_starts_no_fork_server(tmp_path):
                 (isolation, commands)
         finally:
             svc.close()
+
+
+def test_a_service_started_outside_the_cli_keeps_hypothesis_files_under_dot_grader(tmp_path):
+    """A notebook kernel starts its verdict process in the notebook's folder, with no CLI to
+    send Hypothesis's own files (its cache of constants) away: they must not appear there."""
+    course = tmp_path / "course"
+    (course / "exercises").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    svc = Service(env=env, cwd=str(course))
+    try:
+        result = svc.submit(Plan(targets=("chapter19.corr2d",), folder=str(SOLUTIONS)),
+                            timeout=300)
+    finally:
+        svc.close()
+    assert [r.outcome for r in result.results] == ["passed"]
+    assert not (course / ".hypothesis").exists()
+    assert sorted(p.name for p in course.iterdir()) == [".grader", "exercises"]
