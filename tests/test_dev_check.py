@@ -44,7 +44,7 @@ def dev_check(root: Path, *targets: str, lang: str = "en") -> int:
 def test_the_course_is_sound(checkout, capsys):
     assert dev_check(checkout, CHAPTER) == 0
     out = capsys.readouterr().out
-    assert out.strip() == "The course is sound: 3 exercise(s) proven."
+    assert out.strip() == "The course is sound: every exercise proven (3 in all)."
 
 
 @pytest.mark.slow
@@ -53,7 +53,7 @@ def test_this_repository_passes_its_own_dev_check(capsys):
     assert dev_check(ROOT) == 0, capsys.readouterr().out
     count = len(catalog.load().exercises())
     assert capsys.readouterr().out.strip() == \
-        f"The course is sound: {count} exercise(s) proven."
+        f"The course is sound: every exercise proven ({count} in all)."
 
 
 def test_a_solved_stub_is_named_read_and_graded(checkout, capsys):
@@ -66,7 +66,7 @@ def test_a_solved_stub_is_named_read_and_graded(checkout, capsys):
         "NotImplementedError: is it solved?",
         "chapter22.max_pool2d: the stub in exercises/chapter22_pooling.py is graded passed, "
         "not not started",
-        "2 problem(s) in the course.",
+        "Problems in the course: 2.",
     ]
 
 
