@@ -38,6 +38,19 @@ def ks_uniform(values: torch.Tensor, bound: float) -> float:
     return float(torch.maximum(i / n - F, F - (i - 1) / n).max())
 
 
+def ks_normal(values: torch.Tensor) -> float:
+    """Kolmogorov-Smirnov distance between the values and the normal law centred on 0 with
+    their own standard deviation."""
+    x = values.detach().double().reshape(-1).sort().values
+    n = x.numel()
+    std = float(x.std())
+    if not std > 0:
+        return 1.0
+    F = 0.5 * (1 + torch.erf(x / (std * math.sqrt(2))))
+    i = torch.arange(1, n + 1, dtype=torch.float64)
+    return float(torch.maximum(i / n - F, F - (i - 1) / n).max())
+
+
 def initialised_net(spec: Spec, seed: int) -> Spec:
     """``spec`` with weights far outside any Xavier bound and distinctive biases and stats."""
     net = build(spec)
@@ -102,8 +115,12 @@ def expect_xavier(spec: Spec, after: Any, call: str) -> None:
         if distance > 2.5 / math.sqrt(new.numel()):
             fan_in = old.shape[1] * (math.prod(old.shape[2:]) if old.dim() > 2 else 1)
             why = None
-            if largest <= 1 / math.sqrt(fan_in) * (1 + 1e-5):
+            close = 2.5 / math.sqrt(new.numel())
+            default = 1 / math.sqrt(fan_in)
+            if largest <= default * (1 + 1e-5) and ks_uniform(new, default) <= close:
                 why = said("chapter23.init_weights.mistake.default_init")
+            elif ks_normal(new) <= close:
+                why = said("chapter23.init_weights.mistake.normal")
             fail("chapter23.init_weights.reason.init_spread", call, inputs, diagnosis=why, name=shown, bound=bound,
                  std=std, want_std=bound / math.sqrt(3), largest=largest)
 
