@@ -60,7 +60,10 @@ def operator_name(func: Any) -> str:
     name = getattr(func, "__name__", None) or repr(func)
     module = getattr(func, "__module__", None) or ""
     if "_ops" in module or type(func).__name__.startswith("OpOverload"):
-        return f"torch.ops.{getattr(func, '_qualified_op_name', name).replace('::', '.')}"
+        qualified = getattr(func, "_qualified_op_name", None)  # a packet: aten::convolution
+        if qualified is None and isinstance(getattr(func, "namespace", None), str):
+            qualified = f"{func.namespace}::{name}"  # an overload: convolution.default
+        return f"torch.ops.{(qualified or name).replace('::', '.')}"
     try:
         from torch.overrides import resolve_name
 

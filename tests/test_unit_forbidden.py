@@ -157,8 +157,6 @@ def test_operator_names_as_the_learner_wrote_them():
     assert operator_name(torch.ops.aten.convolution) == "torch.ops.aten.convolution"
 
 
-@pytest.mark.xfail(strict=True, reason="an OpOverload has no _qualified_op_name: operator_name "
-                                       "drops its namespace (torch.ops.convolution.default)")
 def test_an_overload_is_named_with_its_namespace():
     assert operator_name(torch.ops.aten.convolution.default) == \
         "torch.ops.aten.convolution.default"
