@@ -50,8 +50,9 @@ class _Words(str):
 
 def words(x: Any, lang: str) -> Any:
     """``x`` in ``lang`` when it is words in both languages (``grader.compare.said``), else
-    ``x`` itself; inside tuples and lists too."""
-    if isinstance(x, dict) and x.get("$value") == "text":
+    ``x`` itself; inside tuples and lists too. Any other value descriptor inside a tuple or a
+    list (a complex number's repr in a returned shape) is shown as the renderers show it."""
+    if isinstance(x, dict) and "$value" in x:
         return _Words(format_value(x, lang=lang))
     if isinstance(x, (list, tuple)) and any(isinstance(v, dict) for v in x):
         return type(x)(words(v, lang) for v in x)

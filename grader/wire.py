@@ -1,9 +1,10 @@
 """What crosses the boundary between the verdict process and the learner's worker.
 
-Values are turned into a tree of plain Python data (None, bool, int, float, complex, str, bytes,
-tuples, lists, dicts) and pickled. The verdict process unpickles with a loader that refuses every
-class, so nothing the learner's process sends can run code where verdicts are computed: a hostile
-or broken worker can only send data, and data is what the checks compare.
+Values are turned into a tree of plain Python data (None, bool, int, float, str, bytes, tuples,
+lists, dicts; a complex number as its two floats) and pickled. The verdict process unpickles
+with a loader that refuses every class, so nothing the learner's process sends can run code
+where verdicts are computed: a hostile or broken worker can only send data, and data is what
+the checks compare.
 
 Tensors travel as raw bytes with dtype, shape, device and grad flags. Modules coming back from the
 learner travel as a description (type, hyper-parameters, children, parameters), never as objects.
@@ -19,8 +20,8 @@ from typing import Any
 
 # Tags for the tuples that stand for non-plain values. Plain tuples are tagged too, so a learner's
 # tuple can never be mistaken for an encoded tensor.
-_TUPLE, _TENSOR, _NDARRAY, _MODULE, _OPAQUE, _DTYPE, _SPEC, _HANDLE = (
-    "tuple", "tensor", "ndarray", "module", "opaque", "dtype", "spec", "handle")
+_TUPLE, _TENSOR, _NDARRAY, _MODULE, _OPAQUE, _DTYPE, _SPEC, _HANDLE, _COMPLEX = (
+    "tuple", "tensor", "ndarray", "module", "opaque", "dtype", "spec", "handle", "complex")
 
 MAX_DEPTH = 12
 MAX_ITEMS = 10_000
@@ -88,7 +89,9 @@ def encode(value: Any, *, depth: int = 0) -> Any:
     """Turn ``value`` into plain data. Runs in either process; imports torch only if present."""
     if depth > MAX_DEPTH:
         return (_OPAQUE, type(value).__name__, "<nested too deeply>")
-    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+    if type(value) is complex:  # pickle builds a complex with builtins.complex: two floats
+        return (_COMPLEX, value.real, value.imag)
+    if value is None or type(value) in (bool, int, float, str, bytes):
         if isinstance(value, (str, bytes)) and len(value) > 1_000_000:
             value = value[:1_000_000]
         return value
@@ -199,6 +202,8 @@ def decode(value: Any, *, device_map: Any = None, handles: Any = None) -> Any:
         return tuple(decode(v, device_map=device_map, handles=handles) for v in value[1])
     if tag == _TENSOR:
         return _decode_tensor(value, device_map)
+    if tag == _COMPLEX:
+        return complex(float(value[1]), float(value[2]))
     if tag == _NDARRAY:
         import numpy as np
 

@@ -94,3 +94,16 @@ def test_a_result_that_could_not_be_sent_back_says_so_in_the_readers_language():
     zh = render("raised", data, "zh")
     assert "无法把结果传回评分器：cannot pickle" in zh and english_left(zh) == [], zh
     assert "the result could not be sent back: cannot pickle" in render("raised", data, "en")
+
+
+def test_a_complex_number_in_a_returned_tuple_reads_as_a_number():
+    """A learner's conv_output_shape returning (8+0j, 8): the verdict shows the value, not the
+    descriptor that carries it (the wire now lets complex numbers cross)."""
+    from grader import wire
+    from grader.plain import to_plain
+
+    got = wire.decode(wire.loads_plain(wire.dumps(wire.encode((8 + 0j, 8)))))
+    data = to_plain({"call": "conv_output_shape(…)", "expected": (8, 8), "got": got,
+                     "inputs": [], "why": ""})
+    text = render("mm.value", data, "en")
+    assert "(8+0j), 8)" in text and "$value" not in text, text
