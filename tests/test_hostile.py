@@ -341,12 +341,13 @@ def _kill(pids: list[int]) -> None:
             pass
 
 
-def _grade(subs: Path, out: Path, extra: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
+def _grade(subs: Path, out: Path, extra: list[str], cwd: Path,
+           python: str = sys.executable) -> tuple[subprocess.CompletedProcess, float]:
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("GRADER_SOLUTIONS", None)
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "grader", "--lang", "en", "grade", str(subs), *TARGETS,
+        [python, "-m", "grader", "--lang", "en", "grade", str(subs), *TARGETS,
          "--out", str(out), "--jobs", "2", "--timeout", "300", *extra],
         capture_output=True, text=True, timeout=MAX_SECONDS, env=env, cwd=cwd)
     return proc, time.monotonic() - started
@@ -373,6 +374,70 @@ def _honest(data: dict) -> None:
     assert all(t["status"] == "passed" for t in data["tests"]), data
 
 
+def _hostile_class(base: Path, solution: str, checks: str, root: str) -> dict:
+    """alice and zoe (honest) and mallory (every attack but the guard's) in ``base/class``,
+    the instructor's notes beside it; ``solution``, ``checks``, ``root``: where the attacks
+    look for the reference solutions, the checks and the repository."""
+    mark = f"hostile-{uuid.uuid4().hex}"
+    subs, out = base / "class", base / "out"
+    notes = base / "instructor-notes.txt"
+    notes.write_text("the exam answers\n")
+    make_folder(subs / "alice", MODULE)
+    make_folder(subs / "zoe", MODULE)
+    victims = [str(subs / "alice" / f"{MODULE}.py"), str(subs / "zoe" / f"{MODULE}.py"),
+               str(out / "alice" / "results.json"), str(notes)]
+    known = [str(out), str(out / "mallory"), str(subs), str(base)]
+    attacks = "".join(a.format(mark=mark, known=known, victims=victims, solution=solution,
+                               root=root, checks=checks)
+                      for a in (SPAWN, FORGE.replace(SPAWN, ""), CLASSMATES, READ, PROCESSES,
+                                REFERENCES))
+    mallory = make_folder(subs / "mallory", MODULE, base=EXERCISES)
+    (mallory / f"{MODULE}.py").write_text((mallory / f"{MODULE}.py").read_text() + attacks)
+    return {"base": base, "subs": subs, "out": out, "notes": notes, "mark": mark}
+
+
+def _files(hostile: dict) -> dict[str, str]:
+    notes = hostile["notes"]
+    return _tree_state(hostile["subs"]) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
+
+
+def _grade_hostile(hostile: dict, extra: list[str], python: str = sys.executable) -> dict:
+    """``hostile`` graded (every student added by then), with what it changed and left."""
+    before = _files(hostile)
+    proc, seconds = _grade(hostile["subs"], hostile["out"], extra, hostile["base"], python)
+    time.sleep(1)  # the survivor's window: whatever it could still do, it would have done
+    left = _marked(hostile["mark"])
+    _kill(left)
+    return {**hostile, "proc": proc, "seconds": seconds, "left": left, "before": before,
+            "after": _files(hostile)}
+
+
+def _assert_held(run: dict, isolation: str) -> None:
+    """What every isolation level promises against mallory: the grader finishing in its
+    limits, no process left, no file outside the scratch folder changed, the honest students
+    graded correctly, no forged or passing report, no solution or reference text anywhere."""
+    proc, out = run["proc"], run["out"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert run["seconds"] < MAX_SECONDS
+    assert run["left"] == [], run["left"]  # every process the attacks started ended
+    assert run["after"] == run["before"]  # the submissions, the instructor's notes
+    assert not Path(f"/tmp/hostile-{run['mark']}").exists()
+    for student in ("alice", "zoe"):  # before and after mallory
+        _honest(_results(out, student))
+    mallory = _results(out, "mallory")
+    assert "forged" not in mallory and mallory["score"] == 0.0, mallory
+    assert not any(o == "passed" for o in _outcomes(mallory).values()), mallory
+    with open(out / "gradebook.csv", encoding="utf-8") as f:
+        book = f.read()
+    assert "999" not in book and "mallory,0," in book.replace(".0", ""), book
+    for data in (mallory, _results(out, "alice")):
+        assert {t["extra_data"]["isolation"] for t in data["tests"]} == {isolation}
+    text = _all_output(out, proc)
+    assert SOLUTION_TEXT not in text
+    for check_text in CHECK_TEXTS:
+        assert check_text not in text
+
+
 # -- the batch in the sandbox --------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -388,68 +453,23 @@ def listener():
 
 @pytest.fixture(scope="module")
 def sandboxed(tmp_path_factory, listener):
-    mark = f"hostile-{uuid.uuid4().hex}"
-    base = tmp_path_factory.mktemp("hostile")
-    subs, out = base / "class", base / "out"
-    notes = base / "instructor-notes.txt"
-    notes.write_text("the exam answers\n")
-    make_folder(subs / "alice", MODULE)
-    make_folder(subs / "zoe", MODULE)
-    victims = [str(subs / "alice" / f"{MODULE}.py"), str(subs / "zoe" / f"{MODULE}.py"),
-               str(out / "alice" / "results.json"), str(notes)]
-    known = [str(out), str(out / "mallory"), str(subs), str(base)]
-    solution = str(SOLUTIONS / f"{MODULE}.py")
-    checks = str(Path(forbidden.__file__).parent / "checks")
-    attacks = "".join(a.format(mark=mark, known=known, victims=victims, solution=solution,
-                               root=str(ROOT), checks=checks)
-                      for a in (SPAWN, FORGE.replace(SPAWN, ""), CLASSMATES, READ, PROCESSES,
-                                REFERENCES))
-    mallory = make_folder(subs / "mallory", MODULE, base=EXERCISES)
-    (mallory / f"{MODULE}.py").write_text((mallory / f"{MODULE}.py").read_text() + attacks)
-    paths = [str(notes), str(subs / "alice"), str(subs / "mallory"), str(out), str(SOLUTIONS),
-             str(ROOT / ".git"), "/autograder/source", "/home", str(Path.home() / ".bashrc"),
-             str(Path.home() / ".cache")]
+    hostile = _hostile_class(tmp_path_factory.mktemp("hostile"), str(SOLUTIONS / f"{MODULE}.py"),
+                             str(Path(forbidden.__file__).parent / "checks"), str(ROOT))
+    subs, out = hostile["subs"], hostile["out"]
+    paths = [str(hostile["notes"]), str(subs / "alice"), str(subs / "mallory"), str(out),
+             str(SOLUTIONS), str(ROOT / ".git"), "/autograder/source", "/home",
+             str(Path.home() / ".bashrc"), str(Path.home() / ".cache")]
     make_folder(subs / "paula", MODULE, {"corr2d": PROBE.format(
         port=listener.getsockname()[1], paths=paths,
         checks=str(Path(forbidden.__file__).parent / "checks"))})
-    before = _tree_state(subs) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
-    proc, seconds = _grade(subs, out, [], base)
-    time.sleep(1)
-    left = _marked(mark)
-    _kill(left)
-    after_state = _tree_state(subs) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
-    # the survivor's window: whatever it could still do, it would have done by now
-    return {"proc": proc, "seconds": seconds, "out": out, "subs": subs, "mark": mark,
-            "left": left, "before": before, "after": after_state}
+    return _grade_hostile(hostile, [])
 
 
 @needs_sandbox
 def test_sandboxed_batch_holds_every_attack(sandboxed, listener):
-    proc, out = sandboxed["proc"], sandboxed["out"]
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert sandboxed["seconds"] < MAX_SECONDS
-    # every process the attacks started ended with the run
-    assert sandboxed["left"] == [], sandboxed["left"]
-    # no file outside the scratch folder changed: the submissions, the instructor's notes
-    assert sandboxed["after"] == sandboxed["before"]
-    assert not Path(f"/tmp/hostile-{sandboxed['mark']}").exists()
-    # the honest students, before and after mallory, graded correctly; no forged report
-    for student in ("alice", "zoe"):
-        _honest(_results(out, student))
-    mallory = _results(out, "mallory")
-    assert "forged" not in mallory and mallory["score"] == 0.0, mallory
-    assert not any(o == "passed" for o in _outcomes(mallory).values()), mallory
-    assert _outcomes(mallory)["chapter19.edge_kernel"] == "crashed"  # over the process limit
-    with open(out / "gradebook.csv", encoding="utf-8") as f:
-        book = f.read()
-    assert "999" not in book and "mallory,0," in book.replace(".0", ""), book
-    for data in (mallory, _results(out, "alice")):
-        assert {t["extra_data"]["isolation"] for t in data["tests"]} == {"sandbox"}
-    # no solution text, no reference implementation in any output
-    text = _all_output(out, proc)
-    assert SOLUTION_TEXT not in text
-    for check_text in CHECK_TEXTS:
-        assert check_text not in text
+    _assert_held(sandboxed, "sandbox")
+    mallory = _outcomes(_results(sandboxed["out"], "mallory"))
+    assert mallory["chapter19.edge_kernel"] == "crashed"  # over the process limit
     # nobody reached the host's loopback
     try:
         conn, _ = listener.accept()
@@ -517,57 +537,9 @@ def test_batch_as_the_dedicated_user_holds_the_attacks_it_promises_to(tmp_path_f
             shutil.copytree(ROOT / name, base / name,
                             ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(ROOT / "pyproject.toml", base / "pyproject.toml")
-        subs, out = base / "class", base / "out"
-        notes = base / "instructor-notes.txt"
-        notes.write_text("the exam answers\n")
-        mark = f"hostile-{uuid.uuid4().hex}"
-        make_folder(subs / "alice", MODULE)
-        make_folder(subs / "zoe", MODULE)
-        victims = [str(subs / "alice" / f"{MODULE}.py"), str(subs / "zoe" / f"{MODULE}.py"),
-                   str(out / "alice" / "results.json"), str(notes)]
-        known = [str(out), str(out / "mallory"), str(subs), str(base)]
-        solution = str(base / "solutions" / f"{MODULE}.py")
-        checks = str(base / "grader" / "checks")
-        attacks = "".join(a.format(mark=mark, known=known, victims=victims, solution=solution,
-                                   root=str(base), checks=checks)
-                          for a in (SPAWN, FORGE.replace(SPAWN, ""), CLASSMATES, READ,
-                                    PROCESSES, REFERENCES))
-        mallory = make_folder(subs / "mallory", MODULE, base=EXERCISES)
-        (mallory / f"{MODULE}.py").write_text((mallory / f"{MODULE}.py").read_text() + attacks)
-        before = _tree_state(subs) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
-        env = {**os.environ, "NO_COLOR": "1"}
-        env.pop("GRADER_SOLUTIONS", None)
-        started = time.monotonic()
-        proc = subprocess.run(
-            [python, "-m", "grader", "--lang", "en", "grade", str(subs), *TARGETS, "--out",
-             str(out), "--jobs", "2", "--timeout", "300", "--isolation", "user"],
-            capture_output=True, text=True, timeout=MAX_SECONDS, env=env, cwd=base)
-        seconds = time.monotonic() - started
-        time.sleep(1)
-        left = _marked(mark)
-        _kill(left)
-        after = _tree_state(subs) | {str(notes): hashlib.sha1(notes.read_bytes()).hexdigest()}
-
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert seconds < MAX_SECONDS
-        assert left == [], left  # every process of the dedicated user ended with the run
-        assert after == before  # no classmate's file, no instructor's file changed
-        assert not Path(f"/tmp/hostile-{mark}").exists()
-        for student in ("alice", "zoe"):
-            _honest(_results(out, student))
-        data = _results(out, "mallory")
-        assert "forged" not in data and data["score"] == 0.0, data
-        assert not any(o == "passed" for o in _outcomes(data).values()), data
-        for student in ("mallory", "alice"):
-            assert {t["extra_data"]["isolation"]
-                    for t in _results(out, student)["tests"]} == {"user"}
-        with open(out / "gradebook.csv", encoding="utf-8") as f:
-            book = f.read()
-        assert "999" not in book and "mallory,0," in book.replace(".0", ""), book
-        text = _all_output(out, proc)
-        assert SOLUTION_TEXT not in text
-        for check_text in CHECK_TEXTS:
-            assert check_text not in text
+        hostile = _hostile_class(base, str(base / "solutions" / f"{MODULE}.py"),
+                                 str(base / "grader" / "checks"), str(base))
+        _assert_held(_grade_hostile(hostile, ["--isolation", "user"], python), "user")
     finally:
         for here, dirs, _ in os.walk(base):  # the run took "other" permissions away
             for d in dirs:
