@@ -29,26 +29,28 @@ def xavier_bound(weight: torch.Tensor) -> float:
     return math.sqrt(6.0 / (fan_in * receptive + fan_out * receptive))
 
 
-def ks_uniform(values: torch.Tensor, bound: float) -> float:
-    """Kolmogorov-Smirnov distance between the values and the uniform law on [-bound, bound]."""
+def _ks(values: torch.Tensor, cdf: Any) -> float:
+    """Kolmogorov-Smirnov distance between the values and the law whose distribution function
+    is ``cdf`` (sorted float64 values -> probabilities)."""
     x = values.detach().double().reshape(-1).sort().values
     n = x.numel()
-    F = ((x + bound) / (2 * bound)).clamp(0, 1)
+    F = cdf(x)
     i = torch.arange(1, n + 1, dtype=torch.float64)
     return float(torch.maximum(i / n - F, F - (i - 1) / n).max())
+
+
+def ks_uniform(values: torch.Tensor, bound: float) -> float:
+    """Kolmogorov-Smirnov distance between the values and the uniform law on [-bound, bound]."""
+    return _ks(values, lambda x: ((x + bound) / (2 * bound)).clamp(0, 1))
 
 
 def ks_normal(values: torch.Tensor) -> float:
     """Kolmogorov-Smirnov distance between the values and the normal law centred on 0 with
     their own standard deviation."""
-    x = values.detach().double().reshape(-1).sort().values
-    n = x.numel()
-    std = float(x.std())
+    std = float(values.detach().double().std())
     if not std > 0:
         return 1.0
-    F = 0.5 * (1 + torch.erf(x / (std * math.sqrt(2))))
-    i = torch.arange(1, n + 1, dtype=torch.float64)
-    return float(torch.maximum(i / n - F, F - (i - 1) / n).max())
+    return _ks(values, lambda x: 0.5 * (1 + torch.erf(x / (std * math.sqrt(2)))))
 
 
 def initialised_net(spec: Spec, seed: int) -> Spec:
