@@ -16,7 +16,6 @@ whatever the learner started too.
 from __future__ import annotations
 
 import gc
-import importlib
 import os
 import pickle
 import select
@@ -49,7 +48,7 @@ def serve(argv: list[str] | None = None) -> None:
 
     import grader.probes  # noqa: F401
     import grader.wire  # noqa: F401
-    from grader import forbidden, worker
+    from grader import forbidden, heavy_imports, worker
 
     # The from-scratch guard's kernels (a few hundred dispatcher registrations, ~0.2 s),
     # registered once here, before any fork: every worker inherits them instead of paying for
@@ -96,11 +95,7 @@ def serve(argv: list[str] | None = None) -> None:
                 os.close(fd)
             sock.send(pickle.dumps({"pid": pid}))
         elif op == "preload":  # modules learner code will import slowly: in every later fork
-            for name in req.get("modules", ()):
-                try:
-                    importlib.import_module(name)
-                except BaseException:  # noqa: BLE001  (the learner's call will meet it)
-                    pass
+            heavy_imports.import_each(req.get("modules", ()))
             sock.send(pickle.dumps({"ok": True}))
         elif op in ("poll", "wait"):
             pid = int(req["pid"])

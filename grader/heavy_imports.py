@@ -45,3 +45,14 @@ def load(*names: str) -> None:
     with paused():
         for name in missing:
             importlib.import_module(name)
+
+
+def import_each(names: tuple[str, ...] | list[str]) -> None:
+    """Import ``names`` ahead of the learner's code that will (``torch._dynamo``, which
+    torch.optim's first step imports): one that fails is left for the learner's call to
+    meet. The fork server's ``preload`` and a fresh worker's setup."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except BaseException:  # noqa: BLE001  (SystemExit at import included)
+            pass

@@ -363,11 +363,7 @@ def main(argv: list[str] | None = None, dispatch: Any = None) -> None:
         # What the exercises' code will import slowly (``torch._dynamo``, which torch.optim's
         # first step imports), where no fork server imported it ahead: cheaper here, with the
         # collector paused, than in the learner's call.
-        for name in setup.get("preload") or ():
-            try:
-                importlib.import_module(name)
-            except BaseException:  # noqa: BLE001  (the learner's call will meet it)
-                pass
+        heavy_imports.import_each(setup.get("preload") or ())
     gc.enable()  # learner code runs with the collector on (a fork server keeps it off)
     sending = threading.Lock()  # replies come from this thread, ``where`` from the deadline's
 
