@@ -136,7 +136,7 @@ def install() -> Dispatch:
     lock = threading.Lock()
     # One mutable cell shared by every kernel; no module attribute names it.
     cell: dict[str, Any] = {"armed": False, "hit": None, "products": {}, "files": None,
-                            "canary": None}
+                            "canary": None, "dummy": None}
     libs: dict[str, Any] = {}
     covered: dict[str, list[str]] = {}
     K = torch._C.DispatchKey
@@ -149,9 +149,9 @@ def install() -> Dispatch:
     def forbidden_kernel(op: str, kernel: Any) -> Any:
         def run(keyset: Any, *args: Any, **kwargs: Any) -> Any:
             if cell["armed"]:
-                if cell["canary"] is not None:
+                if cell["canary"] is not None:  # the canary's own probe: seen, not computed
                     cell["canary"].add(op)
-                    raise ForbiddenCall(op)
+                    return cell["dummy"]
                 with lock:
                     if cell["hit"] is None:
                         files = cell["files"]
@@ -223,28 +223,33 @@ def install() -> Dispatch:
             cell.update(armed=False, hit=None, products={}, files=None, canary=None)
         return hit, products
 
+    # The canary: the lowest convolution, pooling and product overloads, resolved once, on
+    # tensors made once. A forbidden kernel that sees the canary records itself and returns
+    # the probe's stand-in result (``dummy``) instead of computing or raising: a probe then
+    # costs one pass through the dispatcher (about 5 µs instead of 15), after every guarded call.
+    aten = torch.ops.aten
+    canary_ops = (aten.convolution.default, aten.avg_pool2d.default,
+                  aten.max_pool2d_with_indices.default, aten.mm.default)
+    wanted = frozenset(op.name() for op in canary_ops)
+    x = torch.ones(1, 1, 2, 2)
+    m = x[0, 0]
+    conv, avg, mx, mm = canary_ops
+    probes = ((conv, (x, x, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1), x),
+              (avg, (x, [2, 2]), x), (mx, (x, [2, 2]), (x, x)), (mm, (m, m), m))
+
     def intact() -> bool:
         seen: set[str] = set()
         with lock:
             cell.update(armed=True, canary=seen)
         try:
-            x = torch.ones(1, 1, 2, 2)
-            for probe in (lambda: torch.ops.aten.convolution(x, x, None, [1, 1], [0, 0], [1, 1],
-                                                             False, [0, 0], 1),
-                          lambda: torch.ops.aten.avg_pool2d(x, [2, 2]),
-                          lambda: torch.ops.aten.max_pool2d_with_indices(x, [2, 2]),
-                          lambda: torch.ops.aten.mm(x[0, 0], x[0, 0])):
-                try:
-                    probe()
-                except ForbiddenCall:
-                    pass
-        except Exception:  # noqa: BLE001  (an operator broken by the learner: not intact)
+            for op, args, dummy in probes:
+                cell["dummy"] = dummy
+                op(*args)
+        except (Exception, ForbiddenCall):  # noqa: BLE001  (a kernel broken or replaced)
             return False
         finally:
             with lock:
-                cell.update(armed=False, canary=None)
-        wanted = {"aten::convolution", "aten::avg_pool2d", "aten::max_pool2d_with_indices",
-                  "aten::mm"}
+                cell.update(armed=False, canary=None, dummy=None)
         if not wanted <= seen:
             return False
         import time

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -617,6 +618,34 @@ def test_every_convolution_and_pooling_overload_is_guarded():
         w = torch.ones(1, 1, 2, 2, requires_grad=True)
         torch.nn.functional.conv2d(x, w).sum().backward()
         assert w.grad is not None and float(w.grad.sum()) == 36.0
+    finally:
+        for lib in dispatch.libraries:
+            lib._destroy()
+
+
+@pytest.mark.parametrize("op, key", [
+    ("convolution", "CPU"), ("avg_pool2d", "CPU"), ("max_pool2d_with_indices", "CPU"),
+    ("mm", "CPU"), ("convolution", "AutogradCPU")])
+def test_the_canary_sees_a_kernel_put_over_the_guard(op, key):
+    """A learner's kernel registered over the guard's (on its key, or on a key the dispatcher
+    reaches first) makes ``intact()`` false at once, not at the next registration check; once
+    it is gone, the guard's kernels fire again."""
+    import torch
+
+    dispatch = forbidden.install()
+    try:
+        assert dispatch.intact()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+            learner = torch.library.Library("aten", "IMPL")
+            # computes its own answer (here a stand-in), never reaching the guard's kernel
+            learner.impl(op, lambda *a, **k: (a[0], a[0]) if op.endswith("indices") else a[0],
+                         key)
+        try:
+            assert not dispatch.intact()
+        finally:
+            learner._destroy()
+        assert dispatch.intact()
     finally:
         for lib in dispatch.libraries:
             lib._destroy()
