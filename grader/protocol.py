@@ -12,7 +12,8 @@ Requests:
   imported them ahead).
 - ``ping``; ``load`` ``module``; ``call``/``new``/``method``/``probe`` with ``module``, ``name``
   (or ``handle``), ``args``, ``kwargs`` (``wire.encode``d), ``scratch`` (the from-scratch rule),
-  ``return_args`` (send the arguments back, to check they were not modified), ``method`` /
+  ``return_args`` (send the arguments back when the call changed a tensor argument, for the
+  verdict process to check against what it sent), ``method`` /
   ``probe`` (their names).
 - Every request after the setup carries ``budget``: the seconds the verdict process waits for
   its reply before it kills the worker.
@@ -20,7 +21,8 @@ Requests:
   net, streaming ``event`` replies.
 
 Replies: ``ready`` (``pid``, ``cuda``); ``ok`` (``value``, and ``products``, ``handle``,
-``args_after`` where asked); ``event`` (progress of a long request; more replies follow);
+``args_after`` where asked and a tensor argument changed); ``event`` (progress of a long
+request; more replies follow);
 ``where`` (``frames``: the learner's frames, innermost first, each ``file``, ``line``,
 ``function``, ``source``, sent shortly before the budget runs out; the reply follows, or the
 worker is killed);

@@ -165,6 +165,7 @@ class _Worker(LearnerFrames):
                 from grader.forbidden import FromScratchGuard
 
                 guard = FromScratchGuard(self.is_learner_file)
+            inputs = _tensor_inputs(args, kwargs) if msg.get("return_args") else None
             result = self.run(op, msg, target, args, kwargs, guard, scratch)
         except _Missing as exc:
             return {"status": "missing", "what": exc.what, "attribute": exc.attribute}
@@ -195,7 +196,8 @@ class _Worker(LearnerFrames):
         if op == "new":
             self.handles[len(self.handles) + 1] = result
             reply["handle"] = (len(self.handles), type(result).__name__)
-        if msg.get("return_args"):
+        if inputs and _modified(inputs):
+            # The verdict process compares them with what it sent and names the argument.
             reply["args_after"] = wire.encode((args, kwargs))
         return reply
 
@@ -296,6 +298,30 @@ class _Worker(LearnerFrames):
         finally:
             hit, products = dispatch.disarm()
             scratch.update(hit=hit, products=products, tampered=not dispatch.intact())
+
+
+def _tensor_inputs(args: tuple, kwargs: dict) -> list[tuple[Any, Any]]:
+    """Each tensor argument with a copy of it as it came, taken before the call (the
+    arguments the verdict process checks were left unchanged)."""
+    import torch
+
+    return [(x, x.detach().clone()) for x in (*args, *kwargs.values())
+            if isinstance(x, torch.Tensor)]
+
+
+def _modified(inputs: list[tuple[Any, Any]]) -> bool:
+    """Whether the call changed a tensor argument: its shape, dtype or any value (written in
+    place, through ``.data``, or through a NumPy view, which no version counter sees)."""
+    import torch
+
+    for tensor, copy in inputs:
+        try:
+            if tensor.shape != copy.shape or tensor.dtype != copy.dtype \
+                    or not torch.equal(tensor.detach(), copy):
+                return True
+        except Exception:  # noqa: BLE001  (moved to another device, freed…: not as it came)
+            return True
+    return False
 
 
 class _NotUTF8(Exception):

@@ -27,6 +27,12 @@ VARIANTS = [
     Variant("correct values but X modified afterwards",
             edit("    return Y\n", "    X.add_(1)\n    return Y\n"),
             "failed", "modified its input X"),
+    Variant("correct values but X changed through a NumPy view (no version counter sees it)",
+            edit("    return Y\n", "    X.numpy()[0, 0] += 1\n    return Y\n"),
+            "failed", "modified its input X"),
+    Variant("correct values but X's data replaced",
+            edit("    return Y\n", "    X.data = X.data[:1].clone()\n    return Y\n"),
+            "failed", "modified its input X"),
     Variant("rows and columns swapped",
             edit(LOOP, LOOP.replace("* K)", "* K.t().reshape(h, w))")), "failed"),
     Variant("returns a NumPy array", """
