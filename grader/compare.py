@@ -68,6 +68,8 @@ def close(actual: Any, expected: Any, scale: Any = None) -> bool:
         return False
     if actual.dtype.is_complex or actual.dtype == torch.bool:
         return False
+    if _identical(actual, expected):
+        return True
     a = actual.detach().to("cpu", torch.float64)
     e = expected.detach().to("cpu", torch.float64)
     finite = torch.isfinite(e)
@@ -79,6 +81,16 @@ def close(actual: Any, expected: Any, scale: Any = None) -> bool:
             return False
     within = (a - e).abs().le(_tolerance(e, scale))
     return bool(within[finite].all())
+
+
+def _identical(actual: Any, expected: Any) -> bool:
+    """The same values as float64 (as the tolerance compares them), NaN nowhere, on one
+    device: within every tolerance, decided in a few operations instead of a dozen (exact
+    inputs usually give exact results)."""
+    import torch
+
+    return actual.device == expected.device and torch.equal(
+        actual.detach().to(torch.float64), expected.detach().to(torch.float64))
 
 
 def _tolerance(e: Any, scale: Any) -> Any:
@@ -126,6 +138,8 @@ def expect_tensor(actual: Any, expected: Any, *, call: str, inputs: list[tuple[s
         fail("mm.shape", expected=tuple(expected.shape), got=tuple(actual.shape))
     if floating and not actual.dtype.is_floating_point:
         fail("mm.dtype_float", got=str(actual.dtype).removeprefix("torch."))
+    if actual.dtype != torch.bool and not actual.dtype.is_complex and _identical(actual, expected):
+        return  # as ``close`` would say, and then nothing below fails
     a = actual.detach().to("cpu", torch.float64)
     e = expected.detach().to("cpu", torch.float64)
     if not bool(torch.isfinite(a).all()) and bool(torch.isfinite(e).all()):

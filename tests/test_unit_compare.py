@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.compare import (
     ATOL,
@@ -82,6 +84,46 @@ def test_infinities_and_nan_must_match_exactly_where_expected():
 
 
 # -- expect_tensor: one reason each -----------------------------------------------------------
+
+def _within_tolerance(actual, expected, scale=None):
+    """The tolerance rule itself, written out (the module's docstring), with no shortcut."""
+    a, e = actual.to(torch.float64), expected.to(torch.float64)
+    finite = torch.isfinite(e)
+    same = (a == e) | (a.isnan() & e.isnan())
+    if not bool(same[~finite].all()):
+        return False
+    if scale is None:
+        magnitudes = e.abs()[finite]
+        scale = max(1.0, float(magnitudes.max())) if magnitudes.numel() else 1.0
+    return bool(((a - e).abs() <= RTOL * (e.abs() + scale) + ATOL)[finite].all())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.5, 1e-7, 3.0, INF, -INF, NAN]),
+                min_size=1, max_size=6),
+       st.lists(st.sampled_from([0.0, 1e-6, -1e-5, 1.0, INF, NAN]), min_size=6, max_size=6),
+       st.sampled_from([torch.float16, torch.float32, torch.float64, torch.int64]),
+       st.sampled_from([torch.float32, torch.float64]))
+def test_close_agrees_with_the_tolerance_rule_written_out(values, noise, dtype, ref_dtype):
+    """Exactly equal results take a shortcut: it must say what the rule says, for every
+    dtype pair, NaN, infinities, signed zeros and results a hair off."""
+    expected = torch.tensor(values, dtype=ref_dtype)
+    finite = torch.tensor(values, dtype=torch.float64).nan_to_num(0.0, 0.0, 0.0)
+    for actual in (torch.tensor(values).to(dtype) if dtype.is_floating_point
+                   else finite.to(dtype),
+                   (torch.tensor(values, dtype=torch.float64)
+                    + torch.tensor(noise[:len(values)], dtype=torch.float64)).to(dtype)
+                   if dtype.is_floating_point else finite.to(dtype) + 1):
+        assert close(actual, expected) == _within_tolerance(actual, expected)
+        try:
+            expect_tensor(actual, expected, call="f(X)", inputs=[], floating=False)
+            passed = True
+        except Mismatch:
+            passed = False
+        assert passed == (_within_tolerance(actual, expected)
+                          and not (not bool(torch.isfinite(actual.double()).all())
+                                   and bool(torch.isfinite(expected).all())))
+
 
 def test_a_correct_tensor_raises_nothing():
     expect_tensor(t(1.0, 2.0), t(1.0, 2.0).double(), call="f(X)", inputs=[])
