@@ -150,22 +150,38 @@ def _encode_tensor(t: Any) -> tuple:
     order = sorted(range(t.dim()), key=lambda d: (-t.stride(d), d)) if t.dim() > 1 else []
     perm = order if order != list(range(t.dim())) and t.device.type != "meta" else None
     base = t.permute(*perm) if perm else t
-    if t.device.type == "meta":  # no data to send: zeros, and the device says the rest
-        flat = torch.zeros(tuple(t.shape), dtype=t.dtype).reshape(-1)
-    else:
-        # A copy in a fresh contiguous buffer: views (t[::2], one element with an odd stride,
-        # expanded tensors) cannot be reinterpreted as bytes in place.
-        flat = base.detach().to("cpu").reshape(-1).clone(memory_format=torch.contiguous_format)
-    if flat.dtype.is_complex:
-        raw = torch.view_as_real(flat).reshape(-1).view(torch.uint8)
-    else:
-        raw = flat.view(torch.uint8) if flat.numel() else flat.new_empty(0, dtype=torch.uint8)
+    raw = _bytes_in_order(t) if perm is None else None
+    if raw is None:
+        if t.device.type == "meta":  # no data to send: zeros, and the device says the rest
+            flat = torch.zeros(tuple(t.shape), dtype=t.dtype).reshape(-1)
+        else:
+            # A copy in a fresh contiguous buffer: views (t[::2], one element with an odd
+            # stride, expanded tensors) cannot be reinterpreted as bytes in place.
+            flat = base.detach().to("cpu").reshape(-1).clone(
+                memory_format=torch.contiguous_format)
+        if flat.dtype.is_complex:
+            view = torch.view_as_real(flat).reshape(-1).view(torch.uint8)
+        else:
+            view = flat.view(torch.uint8) if flat.numel() else flat.new_empty(0, dtype=torch.uint8)
+        raw = view.numpy().tobytes()
     return (_TENSOR, str(t.dtype).removeprefix("torch."), tuple(t.shape),
-            bytes(raw.numpy().tobytes()), str(t.device), bool(t.requires_grad),
+            raw, str(t.device), bool(t.requires_grad),
             isinstance(t, torch.nn.Parameter),
             None if not t.is_leaf or t.grad is None or t.device.type == "meta"
             else _encode_tensor(t.grad),  # (a non-leaf's .grad warns, and is None)
             tuple(perm) if perm else None)
+
+
+def _bytes_in_order(t: Any) -> bytes | None:
+    """The bytes of a CPU tensor already in memory order, copied out by NumPy in one step (most
+    tensors that cross); None where the general copy is needed: another device, complex,
+    dtypes NumPy lacks (bfloat16), conjugate or negative views."""
+    try:
+        if t.device.type != "cpu" or t.dtype.is_complex or not t.is_contiguous():
+            return None
+        return t.detach().numpy().tobytes()
+    except (TypeError, RuntimeError):
+        return None
 
 
 def _encode_module(m: Any, depth: int) -> tuple:

@@ -167,6 +167,29 @@ def test_tensors_cross_as_plain_data_with_their_layout_dtype_and_grad_flags():
     assert _cross(torch.zeros(0, 2)).shape == (0, 2)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: torch.arange(12.0).reshape(1, 3, 4),  # in memory order: NumPy copies the bytes
+    lambda: torch.arange(6, dtype=torch.int32).reshape(2, 3),
+    lambda: torch.tensor([True, False, True]),
+    lambda: torch.tensor(2.5),  # no axes
+    lambda: torch.arange(6.0).to(torch.bfloat16),  # a dtype NumPy lacks
+    lambda: torch.arange(4.0).to(torch.uint16),
+    lambda: torch.tensor([1 + 2j, 3 - 1j]).conj(),  # a conjugate view
+    lambda: torch.arange(4.0)._neg_view(),  # a negative view
+    lambda: torch.arange(8.0)[::2],  # a strided view
+    lambda: torch.arange(3.0).reshape(3, 1).as_strided((3, 1), (1, 7)),  # odd stride, size 1
+    lambda: torch.zeros(0, 3),
+], ids=["memory-order", "int32", "bool", "scalar", "bfloat16", "uint16", "conj", "neg",
+        "strided", "odd-size-1-stride", "empty"])
+def test_every_tensor_crosses_with_its_values_shape_and_dtype(make):
+    """Tensors already in memory order take a shortcut through NumPy; the others (and dtypes
+    NumPy lacks) the general copy: both arrive the same."""
+    x = make()
+    back = _cross(x)
+    assert back.dtype == x.dtype and back.shape == x.shape
+    assert torch.equal(back.resolve_conj().resolve_neg(), x.resolve_conj().resolve_neg())
+
+
 def test_a_learners_tuple_is_never_mistaken_for_an_encoded_value():
     fake = ("tensor", "float32", (1,), b"\x00" * 4, "cpu", False, False, None, None)
     assert _cross(fake) == fake
