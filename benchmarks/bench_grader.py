@@ -1,6 +1,6 @@
 """Benchmark the grader against the import floor (issue: speed).
 
-    python benchmarks/bench_grader.py [--repeats 5] [--batch] [--against DIR]
+    python benchmarks/bench_grader.py [--repeats 5] [--batch [--batch-repeats N]] [--against DIR]
 
 Measures, in one run, the median wall time of several repeats after a warm-up:
 - the floor: ``python -c "import torch, pytest, hypothesis"``;
@@ -67,6 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch", action="store_true", help="also time grader grade")
+    parser.add_argument("--batch-repeats", type=int, metavar="N",
+                        help="rounds of the batches (default: a third of --repeats, at least 1)")
     parser.add_argument("--against", metavar="DIR", type=Path,
                         help="another checkout: run every grader command from it too")
     args = parser.parse_args()
@@ -121,7 +123,7 @@ def main() -> None:
             batch_commands += [(f"{all_name}  [against]", check_all, against),
                                ("batch  [against]", grade + ["--out", str(tmp / "out-before")],
                                 against)]
-        batch_rows = round_robin(batch_commands, max(1, args.repeats // 3))
+        batch_rows = round_robin(batch_commands, args.batch_repeats or max(1, args.repeats // 3))
         batch = (batch_rows["batch"], batch_rows[all_name], batch_rows["sandboxed batch"])
         if against is not None:
             batch_against = (batch_rows["batch  [against]"], batch_rows[f"{all_name}  [against]"])
